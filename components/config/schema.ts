@@ -1,0 +1,283 @@
+// The `modelship:` stack config, as one zod schema. Every TypeScript type for config is
+// inferred from here, and the README's config reference is kept in sync with it by a test.
+import { z } from "zod";
+import { ROUTERS, ROUTER_NAMES, type RouterName } from "../routing/capabilities";
+import { QUANTITY_PATTERN, parseQuantity } from "../serving/quantity";
+
+export const COLOURS = ["blue", "green"] as const;
+export type Colour = (typeof COLOURS)[number];
+export const otherColour = (c: Colour): Colour => (c === "blue" ? "green" : "blue");
+
+/** Environment variables the track sets itself; config may not override them. */
+export const RESERVED_ENV = ["MODEL_NAME", "MODEL_VERSION", "MODEL_URI", "MODEL_TRACK"] as const;
+
+// Model names become parts of object names such as `<model>-preview`, so keep room for suffixes.
+const MAX_MODEL_NAME = 45;
+
+/** An error message naming what was expected and what the stack file holds. */
+export const expected = (what: string) => (iss: { input?: unknown }) =>
+  iss.input === undefined ? "required" : `expected ${what}, got ${JSON.stringify(iss.input)}`;
+
+function int(lo: number, hi: number) {
+  return z
+    .number({ error: expected(`a number ${lo}..${hi}`) })
+    .int({ error: expected("a whole number") })
+    .min(lo, { error: expected(`${lo}..${hi}`) })
+    .max(hi, { error: expected(`${lo}..${hi}`) });
+}
+
+function matching(pattern: RegExp, what: string) {
+  return z.string({ error: expected(what) }).regex(pattern, { error: expected(what) });
+}
+
+const dns1035 = (max: number) =>
+  matching(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, `a DNS-1035 label (lower-case letters, digits, '-'; starts with a letter)`)
+    .max(max, { error: (iss) => `expected at most ${max} characters, got ${String(iss.input).length}` });
+
+const dns1123 = matching(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a DNS-1123 label").max(63);
+
+const QUANTITY = 'a Kubernetes quantity such as "500m" or "1Gi"';
+const quantity = z
+  .union([z.string(), z.number()], { error: expected(QUANTITY) })
+  .transform((v) => String(v))
+  .refine((v) => QUANTITY_PATTERN.test(v), { error: expected(QUANTITY) });
+
+// `repo:tag` or `repo@sha256:<64 hex>`; a tag-less, digest-less reference would mean `:latest`.
+const DIGEST = /@sha256:[a-f0-9]{64}$/;
+const IMAGE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+export const isDigestPinned = (image: string) => DIGEST.test(image);
+
+const labelValue = matching(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, "a label value (letters, digits, '-', '_', '.')").max(63);
+const labelKey = matching(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, "a label key");
+const labels = z.record(labelKey, labelValue);
+
+const track = z.strictObject({
+  version: labelValue.min(1, { error: "expected a version, got an empty string" }),
+  image: matching(IMAGE, "an image reference `repo:tag` or `repo@sha256:<digest>`"),
+  modelUri: matching(/^[a-z][a-z0-9+.-]*:\/\/\S+$/, "a URI such as s3://bucket/models/1.0"),
+  weight: int(0, 100),
+  /** Retired tracks take no traffic and run the model's `idle` policy. */
+  retired: z.boolean().default(false),
+  /**
+   * The highest weight this track's current version has carried. The CLI maintains it so a
+   * rollback leaves the candidate provisioned (warm) and a demoted stable keeps full capacity.
+   */
+  peakWeight: int(0, 100).optional(),
+  /** Offline evaluation results recorded for this version (used by the promotion gate). */
+  metrics: z.record(z.string(), z.number()).optional(),
+});
+
+const probe = (path: string, d: { initialDelaySeconds: number; periodSeconds: number; timeoutSeconds: number; failureThreshold: number }) =>
+  z
+    .strictObject({
+      path: matching(/^\/\S*$/, "an HTTP path starting with '/'").default(path),
+      initialDelaySeconds: int(0, 3600).default(d.initialDelaySeconds),
+      periodSeconds: int(1, 3600).default(d.periodSeconds),
+      timeoutSeconds: int(1, 3600).default(d.timeoutSeconds),
+      failureThreshold: int(1, 1000).default(d.failureThreshold),
+    })
+    .prefault({});
+
+const scalingPolicy = z.strictObject({
+  type: z.enum(["Pods", "Percent"]),
+  value: int(1, 10000),
+  periodSeconds: int(1, 1800),
+});
+
+const scalingRules = (window: number, policy: z.input<typeof scalingPolicy>) =>
+  z
+    .strictObject({
+      stabilizationWindowSeconds: int(0, 3600).default(window),
+      selectPolicy: z.enum(["Max", "Min", "Disabled"]).optional(),
+      policies: z.array(scalingPolicy).min(1).default([policy]),
+    })
+    .prefault({});
+
+const envValue = z.union(
+  [
+    z.string(),
+    z.strictObject({ secret: z.string().min(1) }),
+    z.strictObject({ secretKeyRef: z.strictObject({ name: dns1123, key: z.string().min(1) }) }),
+  ],
+  { error: "expected a string, {secret: <name in modelship:secrets>} or {secretKeyRef: {name, key}}" },
+);
+
+const toleration = z.strictObject({
+  key: z.string().optional(),
+  operator: z.enum(["Equal", "Exists"]).default("Equal"),
+  value: z.string().optional(),
+  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+  tolerationSeconds: z.number().int().optional(),
+});
+
+const model = z.strictObject({
+  name: dns1035(MAX_MODEL_NAME),
+  port: int(1, 65535).default(8080),
+  router: z.enum(ROUTER_NAMES).optional(),
+  stable: z.enum(COLOURS),
+  tracks: z.strictObject({ blue: track, green: track }),
+  resources: z
+    .strictObject({
+      requests: z.strictObject({ cpu: quantity.default("500m"), memory: quantity.default("1Gi") }).prefault({}),
+      limits: z.strictObject({ cpu: quantity.default("2"), memory: quantity.default("4Gi") }).prefault({}),
+      gpu: int(0, 16).default(0),
+      gpuResource: z.string().default("nvidia.com/gpu"),
+    })
+    .prefault({}),
+  probes: z
+    .strictObject({
+      // A model can take minutes to load: the startup probe holds liveness off for 10 + 30 x 10 s.
+      startup: probe("/health", { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
+      readiness: probe("/ready", { initialDelaySeconds: 0, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 }),
+      liveness: probe("/health", { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }),
+    })
+    .prefault({}),
+  autoscaling: z
+    .strictObject({
+      minReplicas: int(1, 1000).default(2),
+      maxReplicas: int(1, 1000).default(10),
+      cpuUtilization: int(1, 100).default(70),
+      memoryUtilization: int(1, 100).optional(),
+      behavior: z
+        .strictObject({
+          scaleUp: scalingRules(60, { type: "Pods", value: 2, periodSeconds: 60 }),
+          scaleDown: scalingRules(300, { type: "Percent", value: 10, periodSeconds: 60 }),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  env: z.record(matching(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name"), envValue).default({}),
+  nodeSelector: labels.default({}),
+  tolerations: z.array(toleration).default([]),
+  /** What a retired track runs: warm = the model's minimum replicas, cold = none. */
+  idle: z.enum(["warm", "cold"]).optional(),
+  /** Replicas for a just-released candidate that no step has sized yet. */
+  previewReplicas: int(1, 100).default(1),
+  /** Candidate weights a promotion walks through, ending at 100. */
+  steps: z.array(int(1, 100)).min(1).optional(),
+  /** Minimum offline metrics a version must have recorded before it may be promoted. */
+  thresholds: z.record(z.string(), z.number()).optional(),
+});
+
+const peer = z
+  .strictObject({
+    namespace: dns1123.optional(),
+    podLabels: labels.optional(),
+  })
+  .refine((p) => p.namespace !== undefined || p.podLabels !== undefined, { error: "expected namespace, podLabels or both" });
+
+export const fleetSchema = z
+  .strictObject({
+    environment: z.enum(["development", "staging", "production"]),
+    namespace: dns1123,
+    createNamespace: z.boolean().default(true),
+    router: z.enum(ROUTER_NAMES).default("service"),
+    networkPolicy: z
+      .strictObject({
+        /** Who may call the models besides the routing layer; default: pods in the same namespace. */
+        allowFrom: z.array(peer).default([]),
+        prometheus: peer.default({ namespace: "monitoring", podLabels: { "app.kubernetes.io/name": "prometheus" } }),
+      })
+      .prefault({}),
+    /** Secret values (`pulumi config set --secret --path 'secrets.NAME'`), referenced by env `{secret: NAME}`. */
+    secrets: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.string()).default({}),
+    models: z.array(model).min(1, { error: "expected at least one model" }),
+  })
+  .superRefine((fleet, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    const seen = new Map<string, number>();
+    fleet.models.forEach((m, i) => {
+      const at = (...p: (string | number)[]) => ["models", i, ...p];
+      const first = seen.get(m.name);
+      if (first !== undefined) issue(at("name"), `duplicate model name "${m.name}" (also models[${first}])`);
+      else seen.set(m.name, i);
+
+      const { blue, green } = m.tracks;
+      if (blue.weight + green.weight !== 100) {
+        issue(at("tracks"), `weights must sum to 100, got blue ${blue.weight} + green ${green.weight} = ${blue.weight + green.weight}`);
+      }
+      const stable = m.tracks[m.stable];
+      if (stable.retired) issue(at("tracks", m.stable, "retired"), `the stable track (${m.stable}) cannot be retired`);
+      for (const c of COLOURS) {
+        if (m.tracks[c].retired && m.tracks[c].weight > 0) {
+          issue(at("tracks", c, "weight"), `a retired track takes no traffic, got weight ${m.tracks[c].weight}`);
+        }
+        if (fleet.environment === "production" && !isDigestPinned(m.tracks[c].image)) {
+          issue(at("tracks", c, "image"), `production images must be pinned by digest (repo@sha256:...), got "${m.tracks[c].image}"`);
+        }
+      }
+
+      const { minReplicas, maxReplicas } = m.autoscaling;
+      if (minReplicas > maxReplicas) issue(at("autoscaling", "minReplicas"), `must be <= maxReplicas (${maxReplicas}), got ${minReplicas}`);
+
+      for (const r of ["cpu", "memory"] as const) {
+        const req = parseQuantity(m.resources.requests[r]);
+        const lim = parseQuantity(m.resources.limits[r]);
+        if (req !== undefined && lim !== undefined && lim < req) {
+          issue(at("resources", "limits", r), `must be >= requests.${r} (${m.resources.requests[r]}), got ${m.resources.limits[r]}`);
+        }
+      }
+
+      for (const name of Object.keys(m.env)) {
+        if ((RESERVED_ENV as readonly string[]).includes(name)) issue(at("env", name), `${name} is set by modelship from the track config`);
+        const v = m.env[name];
+        if (typeof v === "object" && "secret" in v && !(v.secret in fleet.secrets)) {
+          issue(at("env", name, "secret"), `no secret "${v.secret}" in modelship:secrets (set it with: pulumi config set --secret --path 'secrets.${v.secret}')`);
+        }
+      }
+
+      if (m.steps) {
+        m.steps.forEach((s, k) => {
+          if (k > 0 && s <= m.steps![k - 1]) issue(at("steps", k), `steps must increase, got ${s} after ${m.steps![k - 1]}`);
+        });
+        if (m.steps[m.steps.length - 1] !== 100) issue(at("steps"), `the last step must be 100, got ${m.steps[m.steps.length - 1]}`);
+      }
+
+      const router = ROUTERS[m.router ?? fleet.router];
+      const routerKey = m.router ? `models[${i}].router` : "router";
+      if (router.weights === "switch") {
+        for (const c of COLOURS) {
+          const w = m.tracks[c].weight;
+          if (w !== 0 && w !== 100) {
+            issue(at("tracks", c, "weight"), `the "${router.name}" router (${routerKey}) only switches all traffic (0 or 100), got ${w}; choose a weighted router for canaries`);
+          }
+        }
+        if (m.steps && m.steps.some((s) => s !== 100)) {
+          issue(at("steps"), `the "${router.name}" router (${routerKey}) only switches all traffic, so steps can only be [100], got [${m.steps.join(", ")}]`);
+        }
+      }
+      if (router.capacity === "replica-ratio" && m.idle === "warm") {
+        issue(at("idle"), `the "${router.name}" router (${routerKey}) sends traffic to every running pod, so a retired track cannot stay warm; use idle: cold`);
+      }
+    });
+  });
+
+export type FleetInput = z.input<typeof fleetSchema>;
+type ParsedFleet = z.output<typeof fleetSchema>;
+type ParsedModel = ParsedFleet["models"][number];
+
+/** A model with every router-dependent default resolved. */
+export type ModelConfig = Omit<ParsedModel, "router" | "steps" | "idle"> & {
+  router: RouterName;
+  steps: number[];
+  idle: "warm" | "cold";
+};
+export type FleetConfig = Omit<ParsedFleet, "models"> & { models: ModelConfig[] };
+export type TrackConfig = ModelConfig["tracks"][Colour];
+
+/** Fills the defaults that depend on the chosen router. */
+export function resolveFleet(parsed: ParsedFleet): FleetConfig {
+  return {
+    ...parsed,
+    models: parsed.models.map((m) => {
+      const router = m.router ?? parsed.router;
+      const caps = ROUTERS[router];
+      return {
+        ...m,
+        router,
+        steps: m.steps ?? [...caps.defaultSteps],
+        idle: m.idle ?? (caps.capacity === "replica-ratio" ? "cold" : "warm"),
+      };
+    }),
+  };
+}

@@ -1,0 +1,7 @@
+export * from "./capacity";
+export * from "./fleet";
+export * from "./labels";
+export * from "./manifests";
+export * from "./model";
+export * from "./quantity";
+export * from "./track";

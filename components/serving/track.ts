@@ -1,0 +1,61 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { Colour, ModelConfig } from "../config/schema";
+import type { TrackCapacity } from "./capacity";
+import { podLabels, trackLabels, trackName, trackSelector } from "./labels";
+import { deploymentSpec, hasPods, hpaSpec, pdbSpec, serviceSpec } from "./manifests";
+
+export interface ServingTrackArgs {
+  namespace: pulumi.Input<string>;
+  model: ModelConfig;
+  colour: Colour;
+  capacity: TrackCapacity;
+  /** Resources the pods need first, e.g. the Secret their env refers to. */
+  dependsOn?: pulumi.Resource[];
+}
+
+/** One colour of one model: its pods, their autoscaling, disruption budget and Service. */
+export class ServingTrack extends pulumi.ComponentResource {
+  readonly deployment: k8s.apps.v1.Deployment;
+  readonly service: k8s.core.v1.Service;
+  readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget;
+  /** Absent when the track runs no pods. */
+  readonly autoscaler?: k8s.autoscaling.v2.HorizontalPodAutoscaler;
+  readonly serviceName: pulumi.Output<string>;
+
+  constructor(name: string, args: ServingTrackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("modelship:serving:ServingTrack", name, {}, opts);
+    const { model, colour, capacity, namespace } = args;
+    const objectName = trackName(model.name, colour);
+    const labels = trackLabels(model.name, colour);
+    const metadata = { name: objectName, namespace, labels };
+    const parent = { parent: this };
+
+    this.serviceAccount = new k8s.core.v1.ServiceAccount(objectName, { metadata, automountServiceAccountToken: false }, parent);
+
+    this.deployment = new k8s.apps.v1.Deployment(
+      objectName,
+      {
+        metadata: { ...metadata, labels: podLabels(model.name, colour, model.tracks[colour].version) },
+        spec: deploymentSpec(model, colour, capacity),
+      },
+      { ...parent, dependsOn: [this.serviceAccount, ...(args.dependsOn ?? [])] },
+    );
+
+    if (hasPods(capacity)) {
+      this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        objectName,
+        { metadata, spec: hpaSpec(model, colour, capacity) },
+        { ...parent, dependsOn: [this.deployment] },
+      );
+    }
+
+    this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(objectName, { metadata, spec: pdbSpec(model, colour) }, parent);
+
+    this.service = new k8s.core.v1.Service(objectName, { metadata, spec: serviceSpec(trackSelector(model.name, colour)) }, parent);
+    this.serviceName = this.service.metadata.name;
+
+    this.registerOutputs({ serviceName: this.serviceName });
+  }
+}

@@ -1,0 +1,90 @@
+// The `modelship` command line. Each command lives in stacks/commands/.
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../components/config";
+import { synthCommand, synthHelp } from "./commands/synth";
+import { Args, UsageError, type CommandContext } from "./commands/types";
+import { findProjectDir, StackFileError } from "./stackfile";
+
+interface Command {
+  run(ctx: CommandContext): Promise<number>;
+  help: string;
+  /** Options it accepts, without the leading dashes; `true` for flags. */
+  options: Record<string, boolean>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  synth: { run: synthCommand, help: synthHelp, options: { stack: false, out: false } },
+};
+
+const USAGE = `usage: modelship <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)}${c.help.split("\n")[2] ?? ""}`)
+  .join("\n")}
+
+Run 'modelship <command> --help' for a command's options. Global: --project-dir DIR.`;
+
+export function parseArgs(argv: readonly string[], options: Record<string, boolean>): Args {
+  const values = new Map<string, string | true>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith("--")) {
+      positional.push(a);
+      continue;
+    }
+    const [name, inline] = a.slice(2).split(/=(.*)/s, 2);
+    if (!(name in options)) throw new UsageError(`unknown option --${name}`);
+    if (options[name]) {
+      values.set(name, true);
+    } else {
+      const v = inline ?? argv[++i];
+      if (v === undefined || (inline === undefined && v.startsWith("--"))) throw new UsageError(`--${name} needs a value`);
+      values.set(name, v);
+    }
+  }
+  return new Args(values, positional);
+}
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+  cwd: string;
+}
+
+const processIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l), cwd: process.cwd() };
+
+/** Runs one CLI invocation; returns the exit code. Expected failures print one clear message. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    io.out(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`modelship: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.out(command.help);
+    return 0;
+  }
+  try {
+    const args = parseArgs(rest, { ...command.options, "project-dir": false });
+    if (args.positional.length > 0) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
+    const projectDir = findProjectDir(args.optional("project-dir") ?? io.cwd);
+    return await command.run({ args, projectDir, print: io.out });
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`modelship ${name}: ${e.message}\n\n${command.help}`);
+      return 2;
+    }
+    if (e instanceof ConfigError || e instanceof StackFileError || pulumi.RunError.isInstance(e)) {
+      io.err((e as Error).message);
+      return 1;
+    }
+    throw e;
+  }
+}
