@@ -5,8 +5,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { stackFileName } from "./config";
 
-/** What synth puts where Pulumi would decrypt a `secure:` value: synth never decrypts. */
-export const SECRET_PLACEHOLDER = "[secret: kept encrypted, not decrypted by synth]";
+/** What synth shows for a `secure:` config value or any value the program marks secret: synth never decrypts. */
+export const SECRET_PLACEHOLDER = "[secret: never decrypted or shown by synth]";
 
 export class StackFileError extends Error {
   constructor(message: string) {

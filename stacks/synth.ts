@@ -2,11 +2,15 @@
 // runtime and collects what it registers — the same program `pulumi up` runs.
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelSummary } from "../components/serving";
-import { readProject, readStackConfig, type Project } from "./stackfile";
+import { readProject, readStackConfig, SECRET_PLACEHOLDER, type Project } from "./stackfile";
 
 export interface RegisteredResource {
+  urn: string;
   type: string;
   name: string;
+  parent: string;
+  /** URNs this resource waits for (explicit dependsOn and input dependencies). */
+  dependencies: string[];
   inputs: Record<string, any>;
 }
 
@@ -45,6 +49,16 @@ function mockId(args: pulumi.runtime.MockResourceArgs): string {
   return unknownValue(`${args.type} ${args.name} id`);
 }
 
+const isSecretValue = (v: any) => v !== null && typeof v === "object" && v[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
+
+/** Every value the program marked secret keeps its shape, but each of its texts becomes the placeholder. */
+function hideSecrets(v: any, inSecret = false): any {
+  if (isSecretValue(v)) return hideSecrets(v.value, true);
+  if (Array.isArray(v)) return v.map((x) => hideSecrets(x, inSecret));
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, hideSecrets(x, inSecret)]));
+  return inSecret && v !== undefined ? SECRET_PLACEHOLDER : v;
+}
+
 // The Pulumi runtime keeps its state per process: one synth at a time.
 let running: Promise<unknown> = Promise.resolve();
 
@@ -61,10 +75,13 @@ async function synthesizeNow(dir: string, stack: string): Promise<SynthResult> {
   const resources: RegisteredResource[] = [];
 
   pulumi.runtime.setAllConfig(config, secretKeys);
+  // The mock API reports inputs but not the graph; the monitor's request carries parent and
+  // dependencies, and the mock hands the request to newResource synchronously.
+  let request: { urn: string; parent: string; dependencies: string[] } | undefined;
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        resources.push({ type: args.type, name: args.name, urn: "", parent: "", dependencies: [], ...request, inputs: hideSecrets(args.inputs) });
         return { id: mockId(args), state: args.inputs };
       },
       call(args) {
@@ -75,6 +92,17 @@ async function synthesizeNow(dir: string, stack: string): Promise<SynthResult> {
     stack,
     false,
   );
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: unknown) => {
+    const parent: string = req.getParent();
+    request = { urn: monitor.newUrn(parent, req.getType(), req.getName()), parent, dependencies: req.getDependenciesList() };
+    try {
+      return register(req, callback);
+    } finally {
+      request = undefined;
+    }
+  };
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded = require(project.main);

@@ -26,6 +26,10 @@ function int(lo: number, hi: number) {
     .max(hi, { error: expected(`${lo}..${hi}`) });
 }
 
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: expected(`one of ${values.join(", ")}`) });
+}
+
 function matching(pattern: RegExp, what: string) {
   return z.string({ error: expected(what) }).regex(pattern, { error: expected(what) });
 }
@@ -79,7 +83,7 @@ const probe = (path: string, d: { initialDelaySeconds: number; periodSeconds: nu
     .prefault({});
 
 const scalingPolicy = z.strictObject({
-  type: z.enum(["Pods", "Percent"]),
+  type: oneOf(["Pods", "Percent"] as const),
   value: int(1, 10000),
   periodSeconds: int(1, 1800),
 });
@@ -88,7 +92,7 @@ const scalingRules = (window: number, policy: z.input<typeof scalingPolicy>) =>
   z
     .strictObject({
       stabilizationWindowSeconds: int(0, 3600).default(window),
-      selectPolicy: z.enum(["Max", "Min", "Disabled"]).optional(),
+      selectPolicy: oneOf(["Max", "Min", "Disabled"] as const).optional(),
       policies: z.array(scalingPolicy).min(1).default([policy]),
     })
     .prefault({});
@@ -104,17 +108,17 @@ const envValue = z.union(
 
 const toleration = z.strictObject({
   key: z.string().optional(),
-  operator: z.enum(["Equal", "Exists"]).default("Equal"),
+  operator: oneOf(["Equal", "Exists"] as const).default("Equal"),
   value: z.string().optional(),
-  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+  effect: oneOf(["NoSchedule", "PreferNoSchedule", "NoExecute"] as const).optional(),
   tolerationSeconds: z.number().int().optional(),
 });
 
 const model = z.strictObject({
   name: dns1035(MAX_MODEL_NAME),
   port: int(1, 65535).default(8080),
-  router: z.enum(ROUTER_NAMES).optional(),
-  stable: z.enum(COLOURS),
+  router: oneOf(ROUTER_NAMES).optional(),
+  stable: oneOf(COLOURS),
   tracks: z.strictObject({ blue: track, green: track }),
   resources: z
     .strictObject({
@@ -150,7 +154,7 @@ const model = z.strictObject({
   nodeSelector: labels.default({}),
   tolerations: z.array(toleration).default([]),
   /** What a retired track runs: warm = the model's minimum replicas, cold = none. */
-  idle: z.enum(["warm", "cold"]).optional(),
+  idle: oneOf(["warm", "cold"] as const).optional(),
   /** Replicas for a just-released candidate that no step has sized yet. */
   previewReplicas: int(1, 100).default(1),
   /** Candidate weights a promotion walks through, ending at 100. */
@@ -168,10 +172,10 @@ const peer = z
 
 export const fleetSchema = z
   .strictObject({
-    environment: z.enum(["development", "staging", "production"]),
+    environment: oneOf(["development", "staging", "production"] as const),
     namespace: dns1123,
     createNamespace: z.boolean().default(true),
-    router: z.enum(ROUTER_NAMES).default("service"),
+    router: oneOf(ROUTER_NAMES).default("service"),
     networkPolicy: z
       .strictObject({
         /** Who may call the models besides the routing layer; default: pods in the same namespace. */

@@ -29,8 +29,9 @@ function problemsOf(error: z.ZodError): { path: string; message: string }[] {
     if (iss.code === "unrecognized_keys") {
       return iss.keys.map((k) => ({ path: keyPath([...iss.path, k]), message: "unknown key" }));
     }
-    // zod's own wording for a missing key is "expected X, received undefined".
-    const message = /received undefined$/.test(iss.message) ? "required" : iss.message;
+    // zod's own wording for a wrong type is "Invalid input: expected X, received Y".
+    const wrongType = /^Invalid input: expected (\w+), received (\w+)$/.exec(iss.message);
+    const message = !wrongType ? iss.message : wrongType[2] === "undefined" ? "required" : `expected ${wrongType[1]}, got ${wrongType[2]}`;
     return [{ path: keyPath(iss.path), message }];
   });
 }
