@@ -1,0 +1,101 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { main, type Io } from "../../stacks/cli";
+import { clone, ROOT, shippedConfig, synthShipped, tempProject } from "../helpers";
+
+function capture(cwd = ROOT): Io & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, cwd, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
+}
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "modelship-out-"));
+const BIN = path.join(ROOT, "stacks", "bin", "modelship.js");
+
+describe("modelship synth", () => {
+  it("writes one YAML file per object, named <kind>-<namespace>-<name>.yaml, and prints the summary", async () => {
+    const out = path.join(tmp(), "staging");
+    const io = capture();
+    assert.equal(await main(["synth", "--stack", "staging", "--out", out], io), 0, io.stderr.join("\n"));
+    const { objects, outputs } = await synthShipped("staging");
+    const files = fs.readdirSync(out).sort();
+    assert.equal(files.length, objects.length);
+    for (const f of files) {
+      const o = YAML.parse(fs.readFileSync(path.join(out, f), "utf8"));
+      assert.equal(f, `${o.kind.toLowerCase()}-${o.metadata.namespace ?? "_cluster"}-${o.metadata.name}.yaml`);
+    }
+    assert.ok(files.includes("deployment-ml-staging-fraud-detector-blue.yaml"));
+    assert.ok(files.includes("namespace-_cluster-ml-staging.yaml"));
+    const text = io.stdout.join("\n");
+    assert.match(text, /MODEL\s+ROUTER\s+TRACK\s+ROLE\s+VERSION\s+WEIGHT\s+REPLICAS\s+IMAGE/);
+    for (const m of outputs.models) {
+      for (const c of ["blue", "green"] as const) {
+        const t = m.tracks[c];
+        assert.match(text, new RegExp(`${m.name}\\s+\\w+\\s+${c}\\s+${t.role}\\s+${t.version.replace(/\./g, "\\.")}\\s+${t.weight}%\\s+${t.minReplicas}-${t.maxReplicas}\\s`));
+      }
+    }
+  });
+
+  it("replaces the output directory as a whole", async () => {
+    const out = path.join(tmp(), "staging");
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, "deployment-ml-staging-old-model-blue.yaml"), "stale");
+    assert.equal(await main(["synth", "--stack", "staging", "--out", out], capture()), 0);
+    assert.ok(!fs.existsSync(path.join(out, "deployment-ml-staging-old-model-blue.yaml")));
+    assert.deepEqual(fs.readdirSync(path.dirname(out)), ["staging"], "no temporary directory left behind");
+  });
+
+  it("defaults to out/<stack> in the project", async () => {
+    const dir = tempProject("staging", shippedConfig("staging"));
+    assert.equal(await main(["synth", "--stack", "staging"], capture(dir)), 0);
+    assert.ok(fs.readdirSync(path.join(dir, "out", "staging")).length > 0);
+  });
+
+  it("fails clearly on a missing stack file, listing the stacks there", async () => {
+    const io = capture();
+    assert.equal(await main(["synth", "--stack", "qa"], io), 1);
+    assert.equal(io.stderr.join("\n"), `Pulumi.qa.yaml: no such stack file in ${ROOT} (stacks: production, staging)`);
+  });
+
+  it("fails with the stack file and key path on a bad config, writing nothing", async () => {
+    const config = clone(shippedConfig("production"));
+    config.models[1].tracks.green.weight = 140;
+    const dir = tempProject("production", config);
+    const io = capture(dir);
+    assert.equal(await main(["synth", "--stack", "production"], io), 1);
+    assert.ok(io.stderr.join("\n").includes("Pulumi.production.yaml: modelship:models[1].tracks.green.weight: expected 0..100, got 140"));
+    assert.ok(!fs.existsSync(path.join(dir, "out")));
+    // The runtime recovers for the next render in the same process.
+    assert.equal(await main(["synth", "--stack", "staging", "--out", path.join(tmp(), "s")], capture()), 0);
+  });
+
+  it("fails clearly on a stack file that is not YAML", async () => {
+    const dir = tempProject("staging", "config:\n  modelship:models: [unclosed\n");
+    const io = capture(dir);
+    assert.equal(await main(["synth", "--stack", "staging"], io), 1);
+    assert.match(io.stderr.join("\n"), /^Pulumi\.staging\.yaml: /);
+  });
+
+  it("rejects bad usage with exit code 2", async () => {
+    for (const argv of [["synth"], ["synth", "--stack"], ["synth", "--stack", "staging", "--colour", "red"], ["frobnicate"], []]) {
+      const io = capture();
+      assert.equal(await main(argv, io), 2, argv.join(" "));
+    }
+  });
+
+  it("runs as the installed bin, without a stack trace on errors", function () {
+    this.timeout(120000);
+    const out = path.join(tmp(), "staging");
+    const ok = spawnSync(process.execPath, [BIN, "synth", "--stack", "staging", "--out", out], { cwd: ROOT, encoding: "utf8" });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /Rendered stack staging: \d+ objects/);
+    const bad = spawnSync(process.execPath, [BIN, "synth", "--stack", "nope"], { cwd: ROOT, encoding: "utf8" });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /^Pulumi\.nope\.yaml: no such stack file/);
+    assert.doesNotMatch(bad.stderr, /\n\s+at /);
+  });
+});
