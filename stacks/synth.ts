@@ -104,7 +104,6 @@ async function synthesizeNow(dir: string, stack: string): Promise<SynthResult> {
     }
   };
 
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded = require(project.main);
   const program: () => Promise<unknown> = typeof loaded === "function" ? loaded : () => Promise.resolve(loaded);
   const outputs = (await pulumi.runtime.runInPulumiStack(program)) as unknown as StackOutputs;

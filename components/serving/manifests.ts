@@ -7,6 +7,10 @@ import { modelSelector, podLabels, trackName, trackSelector } from "./labels";
 /** The Secret holding a model's `{secret: NAME}` environment values. */
 export const envSecretName = (model: string) => `${model}-secrets`;
 
+/** The `modelship:secrets` keys a model's env refers to. */
+export const referencedSecrets = (model: ModelConfig): string[] =>
+  Object.values(model.env).flatMap((v) => (typeof v === "object" && "secret" in v ? [v.secret] : []));
+
 export const CONTAINER_NAME = "model-server";
 export const HTTP_PORT_NAME = "http";
 /** Endpoints are removed from Services before the container gets SIGTERM. */

@@ -4,7 +4,7 @@ import type { Colour, ModelConfig } from "../config/schema";
 import { ROUTERS, ROUTE_FACTORIES, type RouteTarget } from "../routing";
 import { planCapacity, type TrackCapacity } from "./capacity";
 import { modelLabels } from "./labels";
-import { envSecretName, networkPolicySpec, type NetworkPeer } from "./manifests";
+import { envSecretName, networkPolicySpec, referencedSecrets, type NetworkPeer } from "./manifests";
 import { ServingTrack } from "./track";
 
 export interface ModelServingArgs {
@@ -40,7 +40,7 @@ export class ModelServing extends pulumi.ComponentResource {
     const { model, namespace } = args;
     const parent = { parent: this };
 
-    const secretNames = Object.values(model.env).flatMap((v) => (typeof v === "object" && "secret" in v ? [v.secret] : []));
+    const secretNames = referencedSecrets(model);
     const envSecret =
       secretNames.length === 0
         ? undefined
