@@ -2,6 +2,7 @@
 // inferred from here, and the README's config reference is kept in sync with it by a test.
 import { z } from "zod";
 import { ROUTERS, ROUTER_NAMES, type RouterName } from "../routing/capabilities";
+import { routeProblems } from "../routing/validate";
 import { QUANTITY_PATTERN, parseQuantity } from "../serving/quantity";
 
 export const COLOURS = ["blue", "green"] as const;
@@ -114,10 +115,50 @@ const toleration = z.strictObject({
   tolerationSeconds: z.number().int().optional(),
 });
 
+const hostname = matching(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, "a DNS hostname such as models.example.com");
+const headerName = matching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "an HTTP header name");
+
+const route = z
+  .strictObject({
+    /** Hostnames the model is served on (gateway-api, istio, nginx, alb). */
+    hostnames: z.array(hostname).default([]),
+    path: matching(/^\/\S*$/, "a path prefix starting with '/'").default("/"),
+    preview: z
+      .strictObject({
+        /** `<header>: <colour>` pins a request to that track, e.g. `x-modelship-track: green`. */
+        header: headerName.default("x-modelship-track"),
+        /** A hostname that always reaches the candidate. */
+        hostname: hostname.optional(),
+      })
+      .prefault({}),
+    /** Requests matching a header or cookie go to `track`; the rest follow the weights. */
+    abTest: z
+      .strictObject({
+        track: oneOf(COLOURS),
+        header: z.strictObject({ name: headerName, value: z.string().min(1) }).optional(),
+        /** Requests whose cookie `name` is `always` match (the ingress-nginx convention). */
+        cookie: z.strictObject({ name: matching(/^[A-Za-z0-9_.-]+$/, "a cookie name") }).optional(),
+      })
+      .refine((ab) => (ab.header === undefined) !== (ab.cookie === undefined), { error: "expected either header or cookie" })
+      .optional(),
+    /** Copies a share of live requests to the candidate; its responses are discarded. */
+    mirror: z.strictObject({ percent: int(1, 100) }).optional(),
+    /** Keeps a user on one track: by header or cookie hash (istio), or target group stickiness (alb). */
+    stickiness: z
+      .strictObject({
+        header: headerName.optional(),
+        cookie: matching(/^[A-Za-z0-9_.-]+$/, "a cookie name").optional(),
+        durationSeconds: int(1, 604800).default(3600),
+      })
+      .optional(),
+  })
+  .prefault({});
+
 const model = z.strictObject({
   name: dns1035(MAX_MODEL_NAME),
   port: int(1, 65535).default(8080),
   router: oneOf(ROUTER_NAMES).optional(),
+  route,
   stable: oneOf(COLOURS),
   tracks: z.strictObject({ blue: track, green: track }),
   resources: z
@@ -163,6 +204,46 @@ const model = z.strictObject({
   thresholds: z.record(z.string(), z.number()).optional(),
 });
 
+const cidr = matching(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-fA-F:]+\/[0-9]{1,3}$/, "a CIDR block such as 10.0.0.0/16");
+
+/** Per-router settings for the whole stack; a router a model uses must have its required ones. */
+const routers = z
+  .strictObject({
+    "gateway-api": z
+      .strictObject({
+        gateway: z.strictObject({ name: dns1123, namespace: dns1123, sectionName: z.string().min(1).optional() }),
+      })
+      .optional(),
+    istio: z
+      .strictObject({
+        /** Istio Gateways (`namespace/name`) the VirtualServices bind to, besides the mesh. */
+        gateways: z.array(matching(/^[a-z0-9-]+\/[a-z0-9-]+$/, "namespace/name")).default([]),
+        /** Where the ingress gateway pods run (allowed by the NetworkPolicy). */
+        gatewayNamespace: dns1123.default("istio-system"),
+      })
+      .prefault({}),
+    nginx: z
+      .strictObject({
+        ingressClassName: dns1123.default("nginx"),
+        /** Where the controller pods run (allowed by the NetworkPolicy). */
+        controllerNamespace: dns1123.default("ingress-nginx"),
+      })
+      .prefault({}),
+    alb: z
+      .strictObject({
+        ingressClassName: dns1123.default("alb"),
+        scheme: oneOf(["internal", "internet-facing"] as const).default("internal"),
+        /** Shares one ALB between Ingresses (alb.ingress.kubernetes.io/group.name). */
+        groupName: dns1123.optional(),
+        /** ACM certificate for HTTPS listeners. */
+        certificateArn: matching(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/, "an ACM certificate ARN").optional(),
+        /** The VPC ranges the ALB sends from (target type ip), allowed by the NetworkPolicy. */
+        vpcCidrs: z.array(cidr).min(1, { error: "expected at least one CIDR" }),
+      })
+      .optional(),
+  })
+  .prefault({});
+
 const peer = z
   .strictObject({
     namespace: dns1123.optional(),
@@ -176,6 +257,7 @@ export const fleetSchema = z
     namespace: dns1123,
     createNamespace: z.boolean().default(true),
     router: oneOf(ROUTER_NAMES).default("service"),
+    routers,
     networkPolicy: z
       .strictObject({
         /** Who may call the models besides the routing layer; default: pods in the same namespace. */
@@ -239,6 +321,17 @@ export const fleetSchema = z
 
       const router = ROUTERS[m.router ?? fleet.router];
       const routerKey = m.router ? `models[${i}].router` : "router";
+      for (const p of routeProblems(m, router, routerKey)) issue(at(...p.path), p.message);
+      if (router.name === "gateway-api" && !fleet.routers["gateway-api"]) {
+        issue(["routers", "gateway-api"], `required by models[${i}] (the "gateway-api" router needs gateway.name and gateway.namespace)`);
+      }
+      if (router.name === "istio" && fleet.routers.istio.gateways.length === 0) {
+        if (m.route.hostnames.length > 0) issue(at("route", "hostnames"), `the "istio" router (${routerKey}) serves hostnames through an Istio Gateway; set modelship:routers.istio.gateways`);
+        if (m.route.preview.hostname) issue(at("route", "preview", "hostname"), `the "istio" router (${routerKey}) serves hostnames through an Istio Gateway; set modelship:routers.istio.gateways`);
+      }
+      if (router.name === "alb" && !fleet.routers.alb) {
+        issue(["routers", "alb"], `required by models[${i}] (the "alb" router needs vpcCidrs for its NetworkPolicy)`);
+      }
       if (router.weights === "switch") {
         for (const c of COLOURS) {
           const w = m.tracks[c].weight;
@@ -258,7 +351,8 @@ export const fleetSchema = z
 
 export type FleetInput = z.input<typeof fleetSchema>;
 type ParsedFleet = z.output<typeof fleetSchema>;
-type ParsedModel = ParsedFleet["models"][number];
+export type ParsedModel = ParsedFleet["models"][number];
+export type RouterSettings = ParsedFleet["routers"];
 
 /** A model with every router-dependent default resolved. */
 export type ModelConfig = Omit<ParsedModel, "router" | "steps" | "idle"> & {

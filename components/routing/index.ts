@@ -1,14 +1,23 @@
+import { albRouter } from "./alb";
 import type { RouterName } from "./capabilities";
-import { ReplicasRoute } from "./replicas";
-import type { RouteFactory } from "./router";
-import { ServiceRoute } from "./service";
+import { gatewayApiRouter } from "./gateway-api";
+import { istioRouter } from "./istio";
+import { nginxRouter } from "./nginx";
+import { replicasRouter } from "./replicas";
+import type { RouterDefinition } from "./router";
+import { serviceRouter } from "./service";
 
 export * from "./capabilities";
 export * from "./router";
-export { ReplicasRoute } from "./replicas";
-export { ServiceRoute, liveColour } from "./service";
+export * from "./peers";
+export { liveColour } from "./service";
+export { ModelRoute } from "./route";
 
-export const ROUTE_FACTORIES: Readonly<Record<RouterName, RouteFactory>> = {
-  service: (name, args, opts) => new ServiceRoute(name, args, opts),
-  replicas: (name, args, opts) => new ReplicasRoute(name, args, opts),
+export const ROUTER_DEFINITIONS: Readonly<Record<RouterName, RouterDefinition>> = {
+  service: serviceRouter,
+  replicas: replicasRouter,
+  "gateway-api": gatewayApiRouter,
+  istio: istioRouter,
+  nginx: nginxRouter,
+  alb: albRouter,
 };

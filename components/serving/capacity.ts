@@ -7,7 +7,8 @@
 //   pods that are already running; a just-released candidate runs at least `previewReplicas`;
 // - a track that has carried traffic and lost it (rolled-back candidate, demoted stable) keeps
 //   the size of the highest weight it reached (`peakWeight`) until it is retired;
-// - a retired track runs the idle policy: warm = the model minimum, cold = nothing.
+// - a retired track runs the idle policy: warm = the model minimum, cold = nothing;
+// - a candidate that shadows a share of live traffic (mirror) is sized for that share too.
 // With the `replicas` router ("replica-ratio" mode) traffic follows ready pods, so each track's
 // capacity *is* its weight, and a rollback there needs a scale-up.
 import type { Colour } from "../config/schema";
@@ -19,6 +20,8 @@ export interface CapacityModel {
   steps: readonly number[];
   previewReplicas: number;
   idle: "warm" | "cold";
+  /** Percent of live requests copied to the candidate. */
+  route?: { mirror?: { percent: number } };
 }
 
 export type CapacityMode = "traffic" | "replica-ratio";
@@ -70,7 +73,8 @@ function trackCapacity(m: CapacityModel, c: Colour, mode: CapacityMode): TrackCa
     case "previous":
     case "candidate": {
       const reached = Math.max(t.weight, t.peakWeight ?? 0);
-      return sized(reached >= 100 ? 100 : nextStep(m.steps, reached), m.previewReplicas);
+      const step = reached >= 100 ? 100 : nextStep(m.steps, reached);
+      return sized(Math.max(step, m.route?.mirror?.percent ?? 0), m.previewReplicas);
     }
   }
 }

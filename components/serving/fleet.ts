@@ -2,17 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { FleetConfig } from "../config/schema";
 import { MANAGED_BY } from "./labels";
-import type { NetworkPeer } from "./manifests";
 import { ModelServing } from "./model";
 
 export interface ModelFleetArgs {
   config: FleetConfig;
-}
-
-/** Who may call a model: the configured callers (default: its own namespace) and Prometheus. */
-export function ingressPeers(config: FleetConfig): NetworkPeer[] {
-  const callers = config.networkPolicy.allowFrom.length > 0 ? config.networkPolicy.allowFrom : [{ podLabels: {} }];
-  return [...callers, config.networkPolicy.prometheus];
 }
 
 /** Every model of a stack, in its namespace. */
@@ -48,10 +41,7 @@ export class ModelFleet extends pulumi.ComponentResource {
       this.namespace = pulumi.output(config.namespace);
     }
 
-    const ingressFrom = ingressPeers(config);
-    this.models = config.models.map(
-      (model) => new ModelServing(model.name, { namespace: this.namespace, model, secrets: config.secrets, ingressFrom }, { parent: this }),
-    );
+    this.models = config.models.map((model) => new ModelServing(model.name, { namespace: this.namespace, model, fleet: config }, { parent: this }));
     this.registerOutputs({ namespace: this.namespace });
   }
 }

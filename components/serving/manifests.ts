@@ -162,6 +162,8 @@ export function serviceSpec(selector: Record<string, string>) {
 export interface NetworkPeer {
   namespace?: string;
   podLabels?: Record<string, string>;
+  /** An address range outside the cluster's pods, e.g. a load balancer's VPC. */
+  cidr?: string;
 }
 
 /** Ingress only from the given peers (routing layer, callers, Prometheus), only on the model port. */
@@ -172,6 +174,7 @@ export function networkPolicySpec(model: ModelConfig, peers: readonly NetworkPee
     ingress: [
       {
         from: peers.map((p) => ({
+          ...(p.cidr !== undefined ? { ipBlock: { cidr: p.cidr } } : {}),
           ...(p.namespace !== undefined ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": p.namespace } } } : {}),
           ...(p.podLabels !== undefined ? { podSelector: { matchLabels: p.podLabels } } : {}),
         })),

@@ -1,19 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Colour, ModelConfig } from "../config/schema";
-import { ROUTERS, ROUTE_FACTORIES, type RouteTarget } from "../routing";
+import type { Colour, FleetConfig, ModelConfig } from "../config/schema";
+import { ingressPeers, ModelRoute, ROUTER_DEFINITIONS, ROUTERS } from "../routing";
 import { planCapacity, type TrackCapacity } from "./capacity";
 import { modelLabels } from "./labels";
-import { envSecretName, networkPolicySpec, referencedSecrets, type NetworkPeer } from "./manifests";
+import { envSecretName, networkPolicySpec, referencedSecrets } from "./manifests";
 import { ServingTrack } from "./track";
 
 export interface ModelServingArgs {
+  /** The namespace, as an output of the resource that creates it (when one does). */
   namespace: pulumi.Input<string>;
   model: ModelConfig;
-  /** Values of `modelship:secrets`; only the ones the model's env refers to are used. */
-  secrets: Record<string, string>;
-  /** Who may reach the pods (routing layer, callers, Prometheus). */
-  ingressFrom: readonly NetworkPeer[];
+  /** Stack-wide settings: namespace, router settings, network policy, secrets. */
+  fleet: Pick<FleetConfig, "namespace" | "routers" | "networkPolicy" | "secrets">;
 }
 
 /** What a stack reports per model (stack output `models`), plain data. */
@@ -37,7 +36,7 @@ export class ModelServing extends pulumi.ComponentResource {
 
   constructor(name: string, args: ModelServingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("modelship:serving:ModelServing", name, {}, opts);
-    const { model, namespace } = args;
+    const { model, namespace, fleet } = args;
     const parent = { parent: this };
 
     const secretNames = referencedSecrets(model);
@@ -49,7 +48,7 @@ export class ModelServing extends pulumi.ComponentResource {
             {
               metadata: { name: envSecretName(model.name), namespace, labels: modelLabels(model.name, "model-server") },
               type: "Opaque",
-              stringData: Object.fromEntries(secretNames.map((s) => [s, pulumi.secret(args.secrets[s])])),
+              stringData: Object.fromEntries(secretNames.map((s) => [s, pulumi.secret(fleet.secrets[s])])),
             },
             parent,
           );
@@ -63,21 +62,20 @@ export class ModelServing extends pulumi.ComponentResource {
       );
     this.tracks = { blue: track("blue"), green: track("green") };
 
-    const target = (colour: Colour): RouteTarget => {
-      const t = this.tracks[colour];
-      return {
-        weight: model.tracks[colour].weight,
-        service: t.service,
-        readiness: [t.deployment, ...(t.autoscaler ? [t.autoscaler] : [])],
-      };
-    };
-    const route = ROUTE_FACTORIES[model.router](`${model.name}-route`, { namespace, model, targets: { blue: target("blue"), green: target("green") } }, parent);
-    this.live = route.live;
-    this.preview = route.preview;
+    const router = ROUTER_DEFINITIONS[model.router];
+    const context = { namespace: fleet.namespace, settings: fleet.routers };
+    const readiness = Object.values(this.tracks).flatMap((t) => [t.deployment, ...(t.autoscaler ? [t.autoscaler] : [])]);
+    new ModelRoute(`${model.name}-route`, { model, router, context, readiness }, parent);
+    const endpoints = router.endpoints(model, context);
+    this.live = pulumi.output(endpoints.live);
+    this.preview = endpoints.preview === undefined ? undefined : pulumi.output(endpoints.preview);
 
     new k8s.networking.v1.NetworkPolicy(
       model.name,
-      { metadata: { name: model.name, namespace, labels: modelLabels(model.name, "network-policy") }, spec: networkPolicySpec(model, args.ingressFrom) },
+      {
+        metadata: { name: model.name, namespace, labels: modelLabels(model.name, "network-policy") },
+        spec: networkPolicySpec(model, ingressPeers(router, context, fleet)),
+      },
       parent,
     );
 

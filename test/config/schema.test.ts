@@ -44,6 +44,8 @@ describe("config schema", () => {
 
   it("defaults canary steps for weighted routers and idle to cold for the replicas router", () => {
     const raw = shippedConfig("production");
+    raw.router = "replicas";
+    for (const m of raw.models) delete m.route;
     delete raw.models[0].steps;
     const m = parseFleetConfig(raw, PROD).models[0];
     assert.deepEqual(m.steps, [10, 25, 50, 100]);
@@ -75,13 +77,13 @@ describe("config schema", () => {
     { name: "reserved env var", stack: "staging", edit: (c) => (c.models[0].env.MODEL_VERSION = "9.9.9"), line: `${STAGING}: modelship:models[0].env.MODEL_VERSION: MODEL_VERSION is set by modelship from the track config` },
     { name: "env secret not in modelship:secrets", stack: "staging", edit: (c) => (c.models[0].env.API_KEY = { secret: "apiKey" }), line: `${STAGING}: modelship:models[0].env.API_KEY.secret: no secret "apiKey" in modelship:secrets (set it with: pulumi config set --secret --path 'secrets.apiKey')` },
     { name: "port out of range", stack: "staging", edit: (c) => (c.models[0].port = 70000), line: `${STAGING}: modelship:models[0].port: expected 1..65535, got 70000` },
-    { name: "warm idle on the replicas router", stack: "production", edit: (c) => (c.models[1].idle = "warm"), line: `${PROD}: modelship:models[1].idle: the "replicas" router (router) sends traffic to every running pod, so a retired track cannot stay warm; use idle: cold` },
-    { name: "unknown router", stack: "staging", edit: (c) => (c.router = "traefik"), line: `${STAGING}: modelship:router: expected one of service, replicas, got "traefik"` },
+    { name: "warm idle on the replicas router", stack: "production", edit: (c) => { c.router = "replicas"; c.models[1].idle = "warm"; }, line: `${PROD}: modelship:models[1].idle: the "replicas" router (router) sends traffic to every running pod, so a retired track cannot stay warm; use idle: cold` },
+    { name: "unknown router", stack: "staging", edit: (c) => (c.router = "traefik"), line: `${STAGING}: modelship:router: expected one of service, replicas, gateway-api, istio, nginx, alb, got "traefik"` },
     { name: "no models", stack: "staging", edit: (c) => (c.models = []), line: `${STAGING}: modelship:models: expected at least one model` },
     { name: "missing environment", stack: "staging", edit: (c) => delete c.environment, line: `${STAGING}: modelship:environment: required` },
     { name: "unknown top-level key", stack: "staging", edit: (c) => (c.namspace = "x"), line: `${STAGING}: modelship:namspace: unknown key` },
     { name: "network peer with no selector", stack: "staging", edit: (c) => (c.networkPolicy.allowFrom = [{}]), line: `${STAGING}: modelship:networkPolicy.allowFrom[0]: expected namespace, podLabels or both` },
-    { name: "per-model router override checked", stack: "production", edit: (c) => (c.models[0].router = "service"), line: `${PROD}: modelship:models[0].tracks.blue.weight: the "service" router (models[0].router) only switches all traffic (0 or 100), got 90; choose a weighted router for canaries` },
+    { name: "per-model router override checked", stack: "production", edit: (c) => { c.models[0].router = "service"; delete c.models[0].route; }, line: `${PROD}: modelship:models[0].tracks.blue.weight: the "service" router (models[0].router) only switches all traffic (0 or 100), got 90; choose a weighted router for canaries` },
   ];
 
   for (const c of cases) {

@@ -21,6 +21,7 @@ const model: fc.Arbitrary<CapacityModel> = fc
     peak: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
     previewReplicas: fc.integer({ min: 1, max: 4 }),
     idle: fc.constantFrom<"warm" | "cold">("warm", "cold"),
+    mirror: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }),
   })
   .map((r) => {
     const candidate = otherColour(r.stable);
@@ -36,8 +37,11 @@ const model: fc.Arbitrary<CapacityModel> = fc
       steps: r.steps,
       previewReplicas: r.previewReplicas,
       idle: r.idle,
+      route: r.mirror === undefined ? undefined : { mirror: { percent: r.mirror } },
     };
   });
+
+const mirrorOf = (m: CapacityModel) => m.route?.mirror?.percent ?? 0;
 
 const candidateOf = (m: CapacityModel) => otherColour(m.stable);
 
@@ -136,14 +140,27 @@ describe("capacity plan", () => {
       );
     });
 
+    it("sizes a shadowing candidate for the mirrored share of live traffic", () => {
+      fc.assert(
+        fc.property(model, (m) => {
+          const c = candidateOf(m);
+          fc.pre(!m.tracks[c].retired);
+          const p = planCapacity(m, "traffic")[c];
+          assert.ok(p.minReplicas >= share(mirrorOf(m), m.autoscaling.minReplicas));
+          assert.ok(p.maxReplicas >= share(mirrorOf(m), m.autoscaling.maxReplicas));
+        }),
+        FC,
+      );
+    });
+
     it("costs only the candidate's share, not a second fleet, before the last step", () => {
       fc.assert(
         fc.property(model, (m) => {
           const c = candidateOf(m);
           const reached = Math.max(m.tracks[c].weight, m.tracks[c].peakWeight ?? 0);
-          fc.pre(!m.tracks[c].retired && nextStep(m.steps, reached) < 100);
+          const step = Math.max(nextStep(m.steps, reached), mirrorOf(m));
+          fc.pre(!m.tracks[c].retired && step < 100);
           const p = planCapacity(m, "traffic")[c];
-          const step = nextStep(m.steps, reached);
           assert.ok(p.minReplicas <= Math.max(m.previewReplicas, share(step, m.autoscaling.minReplicas)));
           assert.ok(p.maxReplicas <= Math.max(p.minReplicas, share(step, m.autoscaling.maxReplicas)));
         }),

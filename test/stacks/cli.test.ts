@@ -35,7 +35,7 @@ describe("modelship synth", () => {
     for (const m of outputs.models) {
       for (const c of ["blue", "green"] as const) {
         const t = m.tracks[c];
-        assert.match(text, new RegExp(`${m.name}\\s+\\w+\\s+${c}\\s+${t.role}\\s+${t.version.replace(/\./g, "\\.")}\\s+${t.weight}%\\s+${t.minReplicas}-${t.maxReplicas}\\s`));
+        assert.match(text, new RegExp(`${m.name}\\s+[\\w-]+\\s+${c}\\s+${t.role}\\s+${t.version.replace(/\./g, "\\.")}\\s+${t.weight}%\\s+${t.minReplicas}-${t.maxReplicas}\\s`));
       }
     }
   });

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { ROUTER_DEFINITIONS, routeObjectsOf, type RouterName } from "../../components/routing";
 import { LABEL } from "../../components/serving/labels";
 import { SECRET_PLACEHOLDER } from "../../stacks/stackfile";
 import { synthesize, type KubeObject, type SynthResult } from "../../stacks/synth";
@@ -21,8 +22,10 @@ describe("the program under the mock runtime", () => {
       // fraud-detector's retired green is warm, so every track has pods and an autoscaler.
       HorizontalPodAutoscaler: 4,
       PodDisruptionBudget: 4,
-      // one per track, plus `<model>` and `<model>-preview` per model from the service router
-      Service: 8,
+      // one per track, plus `<model>` and `<model>-preview` for fraud-detector's service router
+      Service: 6,
+      // sentiment overrides the router: gateway-api
+      HTTPRoute: 1,
       NetworkPolicy: 2,
     });
   });
@@ -33,11 +36,13 @@ describe("the program under the mock runtime", () => {
       Namespace: 1,
       ServiceAccount: 4,
       Deployment: 4,
-      // sentiment's retired blue runs no pods under the replicas router: no autoscaler.
+      // sentiment's retired blue is idle: cold, so it has no pods and no autoscaler.
       HorizontalPodAutoscaler: 3,
       PodDisruptionBudget: 4,
-      // one per track plus one shared Service per model
-      Service: 6,
+      // one per track; traffic enters through the Gateway
+      Service: 4,
+      // fraud-detector has a preview hostname: a second route
+      HTTPRoute: 3,
       NetworkPolicy: 2,
     });
   });
@@ -133,12 +138,15 @@ describe("the program under the mock runtime", () => {
         for (const sa of byKind(r.objects, "ServiceAccount")) assert.equal(sa.automountServiceAccountToken, false);
       });
 
-      it("admits traffic only from the callers and Prometheus, on the model port", () => {
+      it("admits traffic only from the routing layer, the callers and Prometheus, on the model port", () => {
         const config = shippedConfig(stack);
-        for (const np of byKind(r.objects, "NetworkPolicy")) {
+        for (const m of config.models) {
+          const np = find(r.objects, "NetworkPolicy", m.name);
           assert.deepEqual(np.spec.policyTypes, ["Ingress"]);
+          assert.deepEqual(np.spec.podSelector.matchLabels, { [LABEL.name]: m.name });
           const namespaces = np.spec.ingress[0].from.map((p: any) => p.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"]);
-          assert.deepEqual(namespaces, [...config.networkPolicy.allowFrom.map((p: any) => p.namespace), "monitoring"]);
+          const gateway = (m.router ?? config.router) === "gateway-api" ? [config.routers["gateway-api"].gateway.namespace] : [];
+          assert.deepEqual(namespaces, [...gateway, ...config.networkPolicy.allowFrom.map((p: any) => p.namespace), "monitoring"]);
           assert.deepEqual(np.spec.ingress[0].ports, [{ protocol: "TCP", port: 8080 }]);
         }
       });
@@ -146,23 +154,16 @@ describe("the program under the mock runtime", () => {
       it("routes as configured, and every routing object waits for the Deployments it sends traffic to", () => {
         const config = shippedConfig(stack);
         for (const m of config.models) {
-          const router = m.router ?? config.router;
-          const route = find(r.objects, "Service", m.name);
+          const router = ROUTER_DEFINITIONS[(m.router ?? config.router) as RouterName];
+          const routeObjects = routeObjectsOf(m.name, r.objects);
+          assert.ok(routeObjects.length > 0, `${m.name} has no routing objects`);
+          assert.deepEqual(router.observedWeights(m.name, routeObjects), { blue: m.tracks.blue.weight, green: m.tracks.green.weight });
           const deployments = r.resources.filter((x) => x.type === "kubernetes:apps/v1:Deployment" && x.name.startsWith(`${m.name}-`));
-          const routeResource = r.resources.find((x) => x.type === "kubernetes:core/v1:Service" && x.name === m.name)!;
-          for (const d of deployments) assert.ok(routeResource.dependencies.includes(d.urn), `${m.name} route does not wait for ${d.name}`);
-          if (router === "service") {
-            const live = m.tracks.blue.weight === 100 ? "blue" : "green";
-            assert.equal(route.spec.selector[LABEL.track], live);
-            assert.equal(find(r.objects, "Service", `${m.name}-preview`).spec.selector[LABEL.track], live === "blue" ? "green" : "blue");
-          } else {
-            assert.deepEqual(route.spec.selector, { [LABEL.name]: m.name });
-            for (const c of ["blue", "green"] as const) {
-              const w = m.tracks[c].weight;
-              const hpa = r.objects.find((o) => o.kind === "HorizontalPodAutoscaler" && o.metadata.name === `${m.name}-${c}`);
-              if (w === 0) assert.equal(hpa, undefined);
-              else assert.equal(hpa!.spec.minReplicas, Math.ceil((w * m.autoscaling.minReplicas) / 100));
-            }
+          assert.equal(deployments.length, 2);
+          const routeResources = r.resources.filter((x) => x.inputs.metadata?.labels?.[LABEL.component] === "route" && x.inputs.metadata.labels[LABEL.name] === m.name);
+          assert.equal(routeResources.length, routeObjects.length);
+          for (const res of routeResources) {
+            for (const d of deployments) assert.ok(res.dependencies.includes(d.urn), `${res.name} does not wait for ${d.name}`);
           }
         }
       });
