@@ -2,6 +2,7 @@
 // inferred from here, and the README's config reference is kept in sync with it by a test.
 import { z } from "zod";
 import { ROUTERS, ROUTER_NAMES, type RouterName } from "../routing/capabilities";
+import { PRESET_NAMES } from "../monitoring/presets/names";
 import { routeProblems } from "../routing/validate";
 import { QUANTITY_PATTERN, parseQuantity } from "../serving/quantity";
 
@@ -154,6 +155,78 @@ const route = z
   })
   .prefault({});
 
+const metricName = matching(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name");
+const matchers = matching(/^[a-zA-Z_][a-zA-Z0-9_]*(=|!=|=~|!~)"[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*(=|!=|=~|!~)"[^"]*")*$/, 'PromQL label matchers such as status="error"');
+const counterRef = z.strictObject({ metric: metricName, matchers: matchers.optional() });
+const fraction = (d: number) => z.number({ error: expected("a fraction 0..1") }).gt(0, { error: expected("a fraction above 0") }).max(1, { error: expected("a fraction up to 1") }).default(d);
+const positive = (d: number) => z.number({ error: expected("a positive number") }).gt(0, { error: expected("a positive number") }).default(d);
+
+/** Where a `custom` preset finds each signal; a signal left out is unavailable. */
+const customPreset = z.strictObject({
+  requests: z.array(counterRef).min(1),
+  errors: z.array(counterRef).min(1).optional(),
+  latency: z
+    .strictObject({ histogram: metricName, unit: oneOf(["seconds", "milliseconds", "microseconds"] as const).default("seconds"), matchers: matchers.optional() })
+    .optional(),
+  loaded: z.strictObject({ metric: metricName, matchers: matchers.optional() }).optional(),
+  lastLoad: z.strictObject({ metric: metricName }).optional(),
+  predictions: z.strictObject({ histogram: metricName, matchers: matchers.optional() }).optional(),
+  drift: z.strictObject({ metric: metricName, featureLabel: z.string().default("feature") }).optional(),
+});
+
+const modelMonitoring = z
+  .strictObject({
+    /** Which metric names the model server exposes. */
+    preset: oneOf(PRESET_NAMES).default("modelship"),
+    custom: customPreset.optional(),
+    scrape: z
+      .strictObject({
+        kind: oneOf(["ServiceMonitor", "PodMonitor"] as const).default("ServiceMonitor"),
+        path: matching(/^\/\S*$/, "an HTTP path starting with '/'").default("/metrics"),
+        interval: matching(/^[0-9]+(s|m)$/, "a duration such as 30s").default("30s"),
+      })
+      .prefault({}),
+    /** Alert thresholds; defaults from the classic serving playbook. */
+    alerts: z
+      .strictObject({
+        errorRatioWarning: fraction(0.01),
+        errorRatioCritical: fraction(0.05),
+        latencyP99Seconds: positive(0.5),
+        latencyP50Seconds: positive(0.1),
+        stalenessHours: positive(24),
+        driftPsi: positive(0.2),
+        /** Absolute change of the mean prediction, last hour against last day. */
+        predictionShift: positive(0.1),
+        cpuRatio: fraction(0.8),
+        memoryRatio: fraction(0.85),
+        gpuMemoryRatio: fraction(0.9),
+        /** Requests per second below which error and latency alerts stay silent. */
+        minRequestRate: positive(0.1),
+      })
+      .prefault({}),
+    /** Track against track: the canary alerts and the analysis gate. */
+    canary: z
+      .strictObject({
+        /** A track fails when its error ratio exceeds max(errorFactor x other, other + errorMargin). */
+        errorFactor: positive(1.5),
+        errorMargin: fraction(0.005),
+        /** ... or its latency (p95 for alerts, p99 for the gate) exceeds latencyFactor x other. */
+        latencyFactor: positive(1.2),
+        /** Requests per second a track needs before it is compared at all. */
+        minRequestRate: positive(0.5),
+      })
+      .prefault({}),
+    slo: z
+      .strictObject({
+        availability: z.number({ error: expected("a percentage such as 99.9") }).min(50, { error: expected("50..99.999") }).max(99.999, { error: expected("50..99.999") }).default(99.9),
+        latency: z
+          .strictObject({ quantile: fraction(0.99), thresholdMs: positive(500) })
+          .prefault({}),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 const model = z.strictObject({
   name: dns1035(MAX_MODEL_NAME),
   port: int(1, 65535).default(8080),
@@ -200,6 +273,7 @@ const model = z.strictObject({
   previewReplicas: int(1, 100).default(1),
   /** Candidate weights a promotion walks through, ending at 100. */
   steps: z.array(int(1, 100)).min(1).optional(),
+  monitoring: modelMonitoring,
   /** Minimum offline metrics a version must have recorded before it may be promoted. */
   thresholds: z.record(z.string(), z.number()).optional(),
 });
@@ -263,6 +337,19 @@ export const fleetSchema = z
         /** Who may call the models besides the routing layer; default: pods in the same namespace. */
         allowFrom: z.array(peer).default([]),
         prometheus: peer.default({ namespace: "monitoring", podLabels: { "app.kubernetes.io/name": "prometheus" } }),
+      })
+      .prefault({}),
+    monitoring: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** The `release` label kube-prometheus-stack selects monitors and rules by. */
+        release: labelValue.default("kube-prometheus-stack"),
+        /** Alerts link to `<runbookBaseUrl>#<alertname in lower case>`. */
+        runbookBaseUrl: matching(/^https?:\/\/\S+$/, "an http(s) URL").default("https://github.com/acme/modelship/blob/main/docs/runbooks.md"),
+        /** Alerts link to the model's dashboard when set. */
+        grafanaUrl: matching(/^https?:\/\/\S+$/, "an http(s) URL").optional(),
+        /** Grafana folder of the dashboards (sidecar folder annotation). */
+        dashboardFolder: z.string().min(1).default("ML models"),
       })
       .prefault({}),
     /** Secret values (`pulumi config set --secret --path 'secrets.NAME'`), referenced by env `{secret: NAME}`. */
@@ -342,6 +429,12 @@ export const fleetSchema = z
         if (m.steps && m.steps.some((s) => s !== 100)) {
           issue(at("steps"), `the "${router.name}" router (${routerKey}) only switches all traffic, so steps can only be [100], got [${m.steps.join(", ")}]`);
         }
+      }
+      const mon = m.monitoring;
+      if (mon.preset === "custom" && !mon.custom) issue(at("monitoring", "custom"), `required by preset "custom": say where requests (and any other signal) are`);
+      if (mon.preset !== "custom" && mon.custom) issue(at("monitoring", "custom"), `only used with preset "custom", got preset "${mon.preset}"`);
+      if (mon.alerts.errorRatioWarning > mon.alerts.errorRatioCritical) {
+        issue(at("monitoring", "alerts", "errorRatioWarning"), `must be <= errorRatioCritical (${mon.alerts.errorRatioCritical}), got ${mon.alerts.errorRatioWarning}`);
       }
       if (router.capacity === "replica-ratio" && m.idle === "warm") {
         issue(at("idle"), `the "${router.name}" router (${routerKey}) sends traffic to every running pod, so a retired track cannot stay warm; use idle: cold`);

@@ -1,0 +1,165 @@
+// The metrics contract: each signal's PromQL, written once per preset. Recording rules,
+// alerts, dashboards and the analysis gate all take their queries from here.
+import type { PresetDef } from "./presets/types";
+import { BY_TRACK, leMatcher, podMatcher, rateOf, ratio, selector, withTrackFromPod, type Scope } from "./promql";
+
+export const SIGNALS = [
+  "requests",
+  "errors",
+  "latency",
+  "loaded",
+  "staleness",
+  "predictions",
+  "drift",
+  "gpuMemory",
+  "gpuUtilization",
+  "cpu",
+  "memory",
+] as const;
+export type Signal = (typeof SIGNALS)[number];
+
+/** Kubernetes' own metrics (cAdvisor, kube-state-metrics, DCGM exporter) every preset can use. */
+export const KUBERNETES_METRICS = [
+  "container_cpu_usage_seconds_total",
+  "container_memory_working_set_bytes",
+  "kube_pod_container_resource_limits",
+  "kube_deployment_status_replicas_available",
+  "kube_horizontalpodautoscaler_status_desired_replicas",
+  "kube_horizontalpodautoscaler_status_current_replicas",
+  "kube_horizontalpodautoscaler_spec_max_replicas",
+  "DCGM_FI_DEV_FB_USED",
+  "DCGM_FI_DEV_FB_FREE",
+  "DCGM_FI_DEV_GPU_UTIL",
+] as const;
+
+/** The container every serving pod runs the model in (see serving/manifests.ts). */
+const CONTAINER = 'container="model-server"';
+
+export interface MetricsContract {
+  readonly preset: string;
+  readonly scope: Scope;
+  readonly available: ReadonlySet<Signal>;
+  /** Every metric name the contract's queries may reference. */
+  readonly metrics: readonly string[];
+  /** Requests per second. */
+  requestRate(window: string, by?: string, extra?: string): string | undefined;
+  /** Failed requests per second. */
+  errorRate(window: string, by?: string, extra?: string): string | undefined;
+  /** Failed / all requests; 0 with traffic and no failures, absent without traffic. */
+  errorRatio(window: string, by?: string, extra?: string): string | undefined;
+  /** Latency quantile in seconds. */
+  latencyQuantile(quantile: number, window: string, by?: string, extra?: string): string | undefined;
+  /** Share of requests slower than `seconds` (the latency SLO's bad events). */
+  slowRatio(seconds: number, window: string, by?: string): string | undefined;
+  /** Per pod: 1 when the model is loaded. */
+  loaded(extra?: string): string | undefined;
+  /** Seconds since the model was last loaded, per track. */
+  staleness(extra?: string): string | undefined;
+  /** Mean predicted value. */
+  predictionMean(window: string, by?: string, extra?: string): string | undefined;
+  /** Prediction value buckets (heatmap). */
+  predictionBuckets(window: string, extra?: string): string | undefined;
+  /** Population stability index per feature and track. */
+  drift(extra?: string): string | undefined;
+  // Kubernetes' metrics know pods, not tracks: `tracks` is a regex of colours (default both).
+  gpuMemoryRatio(tracks?: string): string;
+  gpuUtilization(tracks?: string): string;
+  /** CPU used / CPU limit, per track. */
+  cpuRatio(window: string, tracks?: string): string;
+  /** Working set / memory limit, per track. */
+  memoryRatio(tracks?: string): string;
+}
+
+export function metricsContract(preset: PresetDef, scope: Scope): MetricsContract {
+  const s = (...extra: (string | undefined)[]) => selector(scope, ...extra);
+  const has = (signal: Signal, present: unknown) => (present ? [signal] : []);
+  const available = new Set<Signal>([
+    ...has("requests", preset.requests),
+    ...has("errors", preset.requests && preset.errors),
+    ...has("latency", preset.latency),
+    ...has("loaded", preset.loaded),
+    ...has("staleness", preset.lastLoad),
+    ...has("predictions", preset.predictions),
+    ...has("drift", preset.drift),
+    "gpuMemory",
+    "gpuUtilization",
+    "cpu",
+    "memory",
+  ]);
+
+  const requestRate = (w: string, by = BY_TRACK, extra?: string) => preset.requests && rateOf(preset.requests, scope, w, by, extra);
+  const errorRate = (w: string, by = BY_TRACK, extra?: string) => (preset.requests && preset.errors ? rateOf(preset.errors, scope, w, by, extra) : undefined);
+  const pod = (metric: string, tracks?: string, extra?: string) => `${metric}{${podMatcher(scope, tracks)},${CONTAINER}${extra ? `,${extra}` : ""}}`;
+  const trackMatcher = (tracks?: string) => (tracks ? `track=~"${tracks}"` : undefined);
+  const scaled = (factor: number) => (factor === 1 ? "" : ` * ${factor}`);
+  const perTrack = (expr: string) => `sum by (${BY_TRACK}) (${withTrackFromPod(expr, scope)})`;
+  const lat = preset.latency;
+  const toSeconds = (expr: string) => (lat && lat.toSeconds !== 1 ? `${expr} * ${lat.toSeconds}` : expr);
+
+  const metrics = new Set<string>([
+    ...KUBERNETES_METRICS,
+    ...(preset.requests ?? []).map((r) => r.metric),
+    ...(preset.errors ?? []).map((r) => r.metric),
+    ...(lat ? [`${lat.name}_bucket`, `${lat.name}_count`, `${lat.name}_sum`] : []),
+    ...(preset.loaded ? [preset.loaded.metric] : []),
+    ...(preset.lastLoad ? [preset.lastLoad.metric] : []),
+    ...(preset.predictions ? ["_bucket", "_count", "_sum"].map((x) => `${preset.predictions!.name}${x}`) : []),
+    ...(preset.drift ? [preset.drift.metric] : []),
+    ...(preset.gpu ? [...("ratio" in preset.gpu.memory ? [preset.gpu.memory.ratio] : [preset.gpu.memory.used, preset.gpu.memory.total]), preset.gpu.utilization.metric] : []),
+    ...(preset.metrics ?? []),
+  ]);
+
+  return {
+    preset: preset.name,
+    scope,
+    available,
+    metrics: [...metrics].sort(),
+    requestRate,
+    errorRate,
+    errorRatio(w, by = BY_TRACK, extra) {
+      const errors = errorRate(w, by, extra);
+      const all = requestRate(w, by, extra);
+      return errors && all ? ratio(errors, all) : undefined;
+    },
+    latencyQuantile(q, w, by = BY_TRACK, extra) {
+      if (!lat) return undefined;
+      return toSeconds(`histogram_quantile(${q}, sum by (${by}, le) (rate(${lat.name}_bucket{${s(lat.matchers, extra)}}[${w}])))`);
+    },
+    slowRatio(seconds, w, by = BY_TRACK) {
+      if (!lat) return undefined;
+      const fast = `sum by (${by}) (rate(${lat.name}_bucket{${s(lat.matchers, leMatcher(seconds / lat.toSeconds))}}[${w}]))`;
+      const all = `sum by (${by}) (rate(${lat.name}_count{${s(lat.matchers)}}[${w}]))`;
+      return `1 - (${fast} / ${all})`;
+    },
+    loaded: (extra) => preset.loaded && `min by (${BY_TRACK}, pod) (${preset.loaded.metric}{${s(preset.loaded.matchers, extra)}})`,
+    staleness: (extra) => preset.lastLoad && `time() - max by (${BY_TRACK}) (${preset.lastLoad.metric}{${s(extra)}})`,
+    predictionMean(w, by = BY_TRACK, extra) {
+      const p = preset.predictions;
+      if (!p) return undefined;
+      return `sum by (${by}) (rate(${p.name}_sum{${s(p.matchers, extra)}}[${w}])) / sum by (${by}) (rate(${p.name}_count{${s(p.matchers, extra)}}[${w}]))`;
+    },
+    predictionBuckets(w, extra) {
+      const p = preset.predictions;
+      return p && `sum by (le) (rate(${p.name}_bucket{${s(p.matchers, extra)}}[${w}]))`;
+    },
+    drift: (extra) => preset.drift && `max by (${BY_TRACK}, ${preset.drift.featureLabel}) (${preset.drift.metric}{${s(extra)}})`,
+    gpuMemoryRatio(tracks) {
+      const g = preset.gpu;
+      const own = (metric: string) => `${metric}{${s(trackMatcher(tracks))}}`;
+      const mem = g?.memory;
+      if (mem && "ratio" in mem) return `max by (${BY_TRACK}) (${own(mem.ratio)})${scaled(mem.scale)}`;
+      if (mem) return `max by (${BY_TRACK}) (${own(mem.used)} / ${own(mem.total)})`;
+      const used = pod("DCGM_FI_DEV_FB_USED", tracks);
+      return `max by (${BY_TRACK}) (${withTrackFromPod(`${used} / (${used} + ${pod("DCGM_FI_DEV_FB_FREE", tracks)})`, scope)})`;
+    },
+    gpuUtilization(tracks) {
+      const g = preset.gpu;
+      if (g) return `avg by (${BY_TRACK}) (${g.utilization.metric}{${s(trackMatcher(tracks))}})${scaled(g.utilization.scale)}`;
+      return `avg by (${BY_TRACK}) (${withTrackFromPod(`${pod("DCGM_FI_DEV_GPU_UTIL", tracks)} / 100`, scope)})`;
+    },
+    cpuRatio: (w, tracks) =>
+      `${perTrack(`rate(${pod("container_cpu_usage_seconds_total", tracks)}[${w}])`)} / ${perTrack(pod("kube_pod_container_resource_limits", tracks, 'resource="cpu"'))}`,
+    memoryRatio: (tracks) =>
+      `${perTrack(pod("container_memory_working_set_bytes", tracks))} / ${perTrack(pod("kube_pod_container_resource_limits", tracks, 'resource="memory"'))}`,
+  };
+}

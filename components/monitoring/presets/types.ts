@@ -1,0 +1,44 @@
+import type { CounterRef } from "../promql";
+
+/** A histogram: its base name (without `_bucket`), matchers, and what one unit is in seconds. */
+export interface HistogramRef {
+  name: string;
+  matchers?: string;
+  /** Multiply a value of this histogram by this to get seconds (1 for seconds, 0.001 for ms). */
+  toSeconds: number;
+}
+
+/**
+ * Where a model server keeps each signal. A signal left out is unavailable for that server:
+ * its rules, alerts and panels are omitted rather than emitted broken.
+ */
+export interface PresetDef {
+  name: string;
+  /** One line for docs: what server, and any caveat. */
+  description: string;
+  /** Counters whose sum is every request. */
+  requests?: CounterRef[];
+  /** Counters whose sum is every failed request. */
+  errors?: CounterRef[];
+  latency?: HistogramRef;
+  /** A gauge per pod, 1 when the model is loaded and ready. */
+  loaded?: { metric: string; matchers?: string };
+  /** A gauge holding the unix time of the last model load. */
+  lastLoad?: { metric: string };
+  /** Distribution of the model's output values. */
+  predictions?: Omit<HistogramRef, "toSeconds">;
+  /** Population stability index per feature. */
+  drift?: { metric: string; featureLabel: string };
+  /**
+   * GPU memory and utilisation from the server itself; without it, the NVIDIA DCGM exporter's
+   * per-pod metrics are used.
+   */
+  gpu?: {
+    /** Memory in use as a share: used/total gauges, or one gauge scaled to 0..1. */
+    memory: { used: string; total: string } | { ratio: string; scale: number };
+    /** Utilisation gauge and the factor that scales it to 0..1. */
+    utilization: { metric: string; scale: number };
+  };
+  /** Every metric name the preset's queries may reference. */
+  metrics?: string[];
+}

@@ -1,0 +1,146 @@
+// Recording and alerting rules of one model, derived from its metrics contract (pure).
+import type { ModelConfig } from "../config/schema";
+import type { MetricsContract } from "./contract";
+import { BY_MODEL, BY_TRACK } from "./promql";
+import { sloRuleGroup } from "./slo";
+
+export interface RecordingRule {
+  record: string;
+  expr: string;
+}
+
+export interface AlertRule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export type Rule = RecordingRule | AlertRule;
+
+export interface RuleGroup {
+  name: string;
+  rules: Rule[];
+}
+
+/** Recorded series (mixin style `level:metric:operations`); the model and track come as labels. */
+export const RECORD = {
+  requests: "model_track:modelship_requests:rate5m",
+  errorRatio: "model_track:modelship_errors:ratio_rate5m",
+  latency: (q: number) => `model_track:modelship_latency_seconds:p${Math.round(q * 100)}_rate5m`,
+  predictionMean: (w: string) => `model_track:modelship_prediction_mean:rate${w}`,
+  modelRequests: "model:modelship_requests:rate5m",
+} as const;
+
+export const LATENCY_QUANTILES = [0.5, 0.95, 0.99] as const;
+
+export interface RuleContext {
+  contract: MetricsContract;
+  model: ModelConfig;
+  runbookBaseUrl: string;
+  /** Link to the model's dashboard, when Grafana's URL is known. */
+  dashboardUrl?: string;
+}
+
+/** Alert annotations every rule carries: what, why, and where to go next. */
+export function annotations(ctx: RuleContext, alert: string, summary: string, description: string): Record<string, string> {
+  return {
+    summary,
+    description,
+    runbook_url: `${ctx.runbookBaseUrl}#${alert.toLowerCase()}`,
+    ...(ctx.dashboardUrl ? { dashboard_url: `${ctx.dashboardUrl}?var-track={{ $labels.track }}` } : {}),
+  };
+}
+
+const matchers = (ctx: RuleContext) => `namespace="${ctx.contract.scope.namespace}",model="${ctx.contract.scope.model}"`;
+const m = (ctx: RuleContext) => `{${matchers(ctx)}}`;
+
+/** Keeps an expression only where the same track has the minimum request rate. */
+const withTraffic = (ctx: RuleContext, expr: string, minRate: number) =>
+  `(${expr}) and on (${BY_TRACK}) (${RECORD.requests}${m(ctx)} >= ${minRate})`;
+
+function recordingGroup(ctx: RuleContext): RuleGroup {
+  const c = ctx.contract;
+  const rules: RecordingRule[] = [];
+  const add = (record: string, expr: string | undefined) => expr && rules.push({ record, expr });
+  add(RECORD.requests, c.requestRate("5m"));
+  add(RECORD.modelRequests, c.requestRate("5m", BY_MODEL));
+  add(RECORD.errorRatio, c.errorRatio("5m"));
+  for (const q of LATENCY_QUANTILES) add(RECORD.latency(q), c.latencyQuantile(q, "5m"));
+  for (const w of ["1h", "1d"]) add(RECORD.predictionMean(w), c.predictionMean(w));
+  return { name: `modelship.${c.scope.model}.recording`, rules };
+}
+
+/**
+ * A track whose value exceeds max(factor × the other track's, the other's + margin). The two
+ * tracks are compared both ways, so the rule needs no knowledge of which one is the candidate
+ * and does not change when a promotion completes.
+ */
+export function worseThanOther(series: string, scopeMatchers: string, factor: number, margin: number): string {
+  const side = (a: string, b: string) => {
+    const other = `${series}{${scopeMatchers},track="${b}"}`;
+    const bound = margin > 0 ? `((${factor} * ${other}) > (${other} + ${margin}) or (${other} + ${margin}))` : `(${factor} * ${other})`;
+    return `(${series}{${scopeMatchers},track="${a}"} > on (namespace, model) ${bound})`;
+  };
+  return `${side("blue", "green")} or ${side("green", "blue")}`;
+}
+
+function alertGroup(ctx: RuleContext): RuleGroup {
+  const { contract: c, model } = ctx;
+  const t = model.monitoring.alerts;
+  const canary = model.monitoring.canary;
+  const scope = m(ctx);
+  const rules: AlertRule[] = [];
+  const alert = (name: string, severity: string, expr: string | undefined, forDuration: string, summary: string, description: string) => {
+    if (!expr) return;
+    rules.push({ alert: name, expr, for: forDuration, labels: { severity }, annotations: annotations(ctx, name, summary, description) });
+  };
+  const who = "{{ $labels.model }} ({{ $labels.track }})";
+  const pct = (x: number) => `${+(x * 100).toFixed(3)}%`;
+
+  if (c.available.has("errors")) {
+    const ratio = `${RECORD.errorRatio}${scope}`;
+    alert("ModelErrorRatioHigh", "warning", withTraffic(ctx, `${ratio} > ${t.errorRatioWarning}`, t.minRequestRate), "5m",
+      `${who}: error ratio above ${pct(t.errorRatioWarning)}`, "{{ $value | humanizePercentage }} of requests to {{ $labels.model }} on the {{ $labels.track }} track failed over the last 5 minutes.");
+    alert("ModelErrorRatioCritical", "critical", withTraffic(ctx, `${ratio} > ${t.errorRatioCritical}`, t.minRequestRate), "5m",
+      `${who}: error ratio above ${pct(t.errorRatioCritical)}`, "{{ $value | humanizePercentage }} of requests to {{ $labels.model }} on the {{ $labels.track }} track failed over the last 5 minutes.");
+    alert("ModelTrackErrorRatioDivergence", "warning",
+      withTraffic(ctx, worseThanOther(RECORD.errorRatio, matchers(ctx), canary.errorFactor, canary.errorMargin), canary.minRequestRate), "5m",
+      `${who}: more errors than the other track`, `The {{ $labels.track }} track's error ratio is {{ $value | humanizePercentage }}, above ${canary.errorFactor}x the other track's (or ${pct(canary.errorMargin)} more). If it is the candidate, roll back.`);
+  }
+  if (c.available.has("latency")) {
+    alert("ModelLatencyP99High", "warning", withTraffic(ctx, `${RECORD.latency(0.99)}${scope} > ${t.latencyP99Seconds}`, t.minRequestRate), "10m",
+      `${who}: p99 latency above ${t.latencyP99Seconds * 1000} ms`, "p99 latency of {{ $labels.model }} on {{ $labels.track }} is {{ $value | humanizeDuration }}.");
+    alert("ModelLatencyP50High", "warning", withTraffic(ctx, `${RECORD.latency(0.5)}${scope} > ${t.latencyP50Seconds}`, t.minRequestRate), "10m",
+      `${who}: median latency above ${t.latencyP50Seconds * 1000} ms`, "Median latency of {{ $labels.model }} on {{ $labels.track }} is {{ $value | humanizeDuration }}.");
+    alert("ModelTrackLatencyDivergence", "warning",
+      withTraffic(ctx, worseThanOther(RECORD.latency(0.95), matchers(ctx), canary.latencyFactor, 0), canary.minRequestRate), "10m",
+      `${who}: slower than the other track`, `p95 latency of the {{ $labels.track }} track is {{ $value | humanizeDuration }}, above ${canary.latencyFactor}x the other track's. If it is the candidate, roll back.`);
+  }
+  alert("ModelNotLoaded", "critical", c.loaded() && `${c.loaded()} < 1`, "5m",
+    `${who}: model not loaded`, "Pod {{ $labels.pod }} reports its model as not loaded; it cannot serve predictions.");
+  alert("ModelStale", "warning", c.staleness() && `${c.staleness()} > ${t.stalenessHours * 3600}`, "15m",
+    `${who}: model older than ${t.stalenessHours} h`, "The model on {{ $labels.track }} was last loaded {{ $value | humanizeDuration }} ago.");
+  alert("ModelFeatureDrift", "warning", c.drift() && `${c.drift()} > ${t.driftPsi}`, "30m",
+    `${who}: feature drift (PSI above ${t.driftPsi})`, "Feature {{ $labels.feature_name }}{{ $labels.feature }} has a population stability index of {{ $value }}.");
+  if (c.available.has("predictions")) {
+    const shift = `abs(${RECORD.predictionMean("1h")}${scope} - ${RECORD.predictionMean("1d")}${scope})`;
+    alert("ModelPredictionShift", "warning", withTraffic(ctx, `${shift} > ${t.predictionShift}`, t.minRequestRate), "30m",
+      `${who}: prediction distribution shifted`, `The mean prediction of the last hour differs from the last day's by {{ $value }} (threshold ${t.predictionShift}).`);
+  }
+  alert("ModelCPUSaturation", "warning", `${c.cpuRatio("5m")} > ${t.cpuRatio}`, "15m",
+    `${who}: CPU above ${pct(t.cpuRatio)} of its limit`, "The {{ $labels.track }} track uses {{ $value | humanizePercentage }} of its CPU limit.");
+  alert("ModelMemorySaturation", "warning", `${c.memoryRatio()} > ${t.memoryRatio}`, "15m",
+    `${who}: memory above ${pct(t.memoryRatio)} of its limit`, "The {{ $labels.track }} track uses {{ $value | humanizePercentage }} of its memory limit.");
+  if (model.resources.gpu > 0) {
+    alert("ModelGPUMemoryHigh", "warning", `${c.gpuMemoryRatio()} > ${t.gpuMemoryRatio}`, "15m",
+      `${who}: GPU memory above ${pct(t.gpuMemoryRatio)}`, "A GPU of the {{ $labels.track }} track has {{ $value | humanizePercentage }} of its memory in use.");
+  }
+  return { name: `modelship.${c.scope.model}.alerts`, rules };
+}
+
+/** Every rule group of one model: recordings, SLO burn rates, alerts. */
+export function modelRuleGroups(ctx: RuleContext): RuleGroup[] {
+  return [recordingGroup(ctx), sloRuleGroup(ctx), alertGroup(ctx)].filter((g) => g.rules.length > 0);
+}
