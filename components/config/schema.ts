@@ -182,6 +182,8 @@ const modelMonitoring = z
     scrape: z
       .strictObject({
         kind: oneOf(["ServiceMonitor", "PodMonitor"] as const).default("ServiceMonitor"),
+        /** Container port of the metrics endpoint; default: the preset's, else the model port. */
+        port: int(1, 65535).optional(),
         path: matching(/^\/\S*$/, "an HTTP path starting with '/'").default("/metrics"),
         interval: matching(/^[0-9]+(s|m)$/, "a duration such as 30s").default("30s"),
       })
@@ -345,7 +347,7 @@ export const fleetSchema = z
         /** The `release` label kube-prometheus-stack selects monitors and rules by. */
         release: labelValue.default("kube-prometheus-stack"),
         /** Alerts link to `<runbookBaseUrl>#<alertname in lower case>`. */
-        runbookBaseUrl: matching(/^https?:\/\/\S+$/, "an http(s) URL").default("https://github.com/acme/modelship/blob/main/docs/runbooks.md"),
+        runbookBaseUrl: matching(/^https?:\/\/\S+$/, "an http(s) URL").default("https://github.com/acme/modelship/blob/main/README.md"),
         /** Alerts link to the model's dashboard when set. */
         grafanaUrl: matching(/^https?:\/\/\S+$/, "an http(s) URL").optional(),
         /** Grafana folder of the dashboards (sidecar folder annotation). */

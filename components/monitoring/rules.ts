@@ -7,6 +7,7 @@ import { sloRuleGroup } from "./slo";
 export interface RecordingRule {
   record: string;
   expr: string;
+  labels?: Record<string, string>;
 }
 
 export interface AlertRule {
@@ -81,7 +82,8 @@ export function worseThanOther(series: string, scopeMatchers: string, factor: nu
   const side = (a: string, b: string) => {
     const other = `${series}{${scopeMatchers},track="${b}"}`;
     const bound = margin > 0 ? `((${factor} * ${other}) > (${other} + ${margin}) or (${other} + ${margin}))` : `(${factor} * ${other})`;
-    return `(${series}{${scopeMatchers},track="${a}"} > on (namespace, model) ${bound})`;
+    // group_left keeps the left side's track label, which one-to-one matching would drop.
+    return `(${series}{${scopeMatchers},track="${a}"} > on (namespace, model) group_left () ${bound})`;
   };
   return `${side("blue", "green")} or ${side("green", "blue")}`;
 }
@@ -125,9 +127,10 @@ function alertGroup(ctx: RuleContext): RuleGroup {
   alert("ModelFeatureDrift", "warning", c.drift() && `${c.drift()} > ${t.driftPsi}`, "30m",
     `${who}: feature drift (PSI above ${t.driftPsi})`, "Feature {{ $labels.feature_name }}{{ $labels.feature }} has a population stability index of {{ $value }}.");
   if (c.available.has("predictions")) {
-    const shift = `abs(${RECORD.predictionMean("1h")}${scope} - ${RECORD.predictionMean("1d")}${scope})`;
+    // Against the day before the last hour, so the shift being measured is not in its own baseline.
+    const shift = `abs(${RECORD.predictionMean("1h")}${scope} - ${RECORD.predictionMean("1d")}${scope} offset 1h)`;
     alert("ModelPredictionShift", "warning", withTraffic(ctx, `${shift} > ${t.predictionShift}`, t.minRequestRate), "30m",
-      `${who}: prediction distribution shifted`, `The mean prediction of the last hour differs from the last day's by {{ $value }} (threshold ${t.predictionShift}).`);
+      `${who}: prediction distribution shifted`, `The mean prediction of the last hour differs from the day before by {{ $value }} (threshold ${t.predictionShift}).`);
   }
   alert("ModelCPUSaturation", "warning", `${c.cpuRatio("5m")} > ${t.cpuRatio}`, "15m",
     `${who}: CPU above ${pct(t.cpuRatio)} of its limit`, "The {{ $labels.track }} track uses {{ $value | humanizePercentage }} of its CPU limit.");

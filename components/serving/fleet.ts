@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { FleetConfig } from "../config/schema";
+import { fleetMonitoringObjects, Monitoring } from "../monitoring";
 import { MANAGED_BY } from "./labels";
 import { ModelServing } from "./model";
 
@@ -17,8 +18,9 @@ export class ModelFleet extends pulumi.ComponentResource {
     super("modelship:serving:ModelFleet", name, {}, opts);
     const { config } = args;
 
+    let ns: k8s.core.v1.Namespace | undefined;
     if (config.createNamespace) {
-      const ns = new k8s.core.v1.Namespace(
+      ns = new k8s.core.v1.Namespace(
         config.namespace,
         {
           metadata: {
@@ -42,6 +44,10 @@ export class ModelFleet extends pulumi.ComponentResource {
     }
 
     this.models = config.models.map((model) => new ModelServing(model.name, { namespace: this.namespace, model, fleet: config }, { parent: this }));
+    if (config.monitoring.enabled) {
+      const objects = fleetMonitoringObjects(config.models, { namespace: config.namespace, settings: config.monitoring });
+      new Monitoring("fleet-monitoring", { objects, dependsOn: ns ? [ns] : [] }, { parent: this });
+    }
     this.registerOutputs({ namespace: this.namespace });
   }
 }

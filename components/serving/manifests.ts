@@ -2,6 +2,7 @@
 // decisions in them — security context, probes, who owns `replicas` — are testable alone.
 import type { Colour, ModelConfig } from "../config/schema";
 import type { TrackCapacity } from "./capacity";
+import { metricsPort, metricsPortName } from "../monitoring/scrape";
 import { modelSelector, podLabels, trackName, trackSelector } from "./labels";
 
 /** The Secret holding a model's `{secret: NAME}` environment values. */
@@ -105,7 +106,10 @@ export function deploymentSpec(model: ModelConfig, colour: Colour, capacity: Tra
             name: CONTAINER_NAME,
             image: track.image,
             imagePullPolicy: "IfNotPresent",
-            ports: [{ name: HTTP_PORT_NAME, containerPort: model.port, protocol: "TCP" }],
+            ports: [
+              { name: HTTP_PORT_NAME, containerPort: model.port, protocol: "TCP" },
+              ...(metricsPortName(model) === HTTP_PORT_NAME ? [] : [{ name: metricsPortName(model), containerPort: metricsPort(model), protocol: "TCP" }]),
+            ],
             env: envVars(model, colour),
             resources: resources(model),
             startupProbe: probe(model.probes.startup),
@@ -150,14 +154,21 @@ export function pdbSpec(model: ModelConfig, colour: Colour) {
 
 export const SERVICE_PORT = 80;
 
-/** A ClusterIP Service on the given pods. */
-export function serviceSpec(selector: Record<string, string>) {
+/** A ClusterIP Service on the given pods; with `metrics`, it also publishes the metrics port. */
+export function serviceSpec(selector: Record<string, string>, metrics?: { name: string; port: number }) {
   return {
     type: "ClusterIP",
     selector,
-    ports: [{ name: HTTP_PORT_NAME, port: SERVICE_PORT, targetPort: HTTP_PORT_NAME, protocol: "TCP" }],
+    ports: [
+      { name: HTTP_PORT_NAME, port: SERVICE_PORT, targetPort: HTTP_PORT_NAME, protocol: "TCP" },
+      ...(metrics && metrics.name !== HTTP_PORT_NAME ? [{ name: metrics.name, port: metrics.port, targetPort: metrics.name, protocol: "TCP" }] : []),
+    ],
   };
 }
+
+/** The track Service: serving port, and the metrics port when the server has its own. */
+export const trackServiceSpec = (model: ModelConfig, colour: Colour) =>
+  serviceSpec(trackSelector(model.name, colour), { name: metricsPortName(model), port: metricsPort(model) });
 
 export interface NetworkPeer {
   namespace?: string;
@@ -166,20 +177,20 @@ export interface NetworkPeer {
   cidr?: string;
 }
 
-/** Ingress only from the given peers (routing layer, callers, Prometheus), only on the model port. */
-export function networkPolicySpec(model: ModelConfig, peers: readonly NetworkPeer[]) {
+const peer = (p: NetworkPeer) => ({
+  ...(p.cidr !== undefined ? { ipBlock: { cidr: p.cidr } } : {}),
+  ...(p.namespace !== undefined ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": p.namespace } } } : {}),
+  ...(p.podLabels !== undefined ? { podSelector: { matchLabels: p.podLabels } } : {}),
+});
+
+/** Ingress only from the routing layer and callers on the serving port, and from Prometheus on the metrics port. */
+export function networkPolicySpec(model: ModelConfig, callers: readonly NetworkPeer[], prometheus: NetworkPeer) {
   return {
     podSelector: { matchLabels: modelSelector(model.name) },
     policyTypes: ["Ingress"],
     ingress: [
-      {
-        from: peers.map((p) => ({
-          ...(p.cidr !== undefined ? { ipBlock: { cidr: p.cidr } } : {}),
-          ...(p.namespace !== undefined ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": p.namespace } } } : {}),
-          ...(p.podLabels !== undefined ? { podSelector: { matchLabels: p.podLabels } } : {}),
-        })),
-        ports: [{ protocol: "TCP", port: model.port }],
-      },
+      { from: callers.map(peer), ports: [{ protocol: "TCP", port: model.port }] },
+      { from: [peer(prometheus)], ports: [{ protocol: "TCP", port: metricsPort(model) }] },
     ],
   };
 }

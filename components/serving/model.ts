@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Colour, FleetConfig, ModelConfig } from "../config/schema";
+import { modelMonitoringObjects, Monitoring, routeWeightRule } from "../monitoring";
 import { ingressPeers, ModelRoute, ROUTER_DEFINITIONS, ROUTERS } from "../routing";
 import { planCapacity, type TrackCapacity } from "./capacity";
 import { modelLabels } from "./labels";
@@ -12,7 +13,7 @@ export interface ModelServingArgs {
   namespace: pulumi.Input<string>;
   model: ModelConfig;
   /** Stack-wide settings: namespace, router settings, network policy, secrets. */
-  fleet: Pick<FleetConfig, "namespace" | "routers" | "networkPolicy" | "secrets">;
+  fleet: Pick<FleetConfig, "namespace" | "routers" | "networkPolicy" | "secrets" | "monitoring">;
 }
 
 /** What a stack reports per model (stack output `models`), plain data. */
@@ -65,7 +66,13 @@ export class ModelServing extends pulumi.ComponentResource {
     const router = ROUTER_DEFINITIONS[model.router];
     const context = { namespace: fleet.namespace, settings: fleet.routers };
     const readiness = Object.values(this.tracks).flatMap((t) => [t.deployment, ...(t.autoscaler ? [t.autoscaler] : [])]);
-    new ModelRoute(`${model.name}-route`, { model, router, context, readiness }, parent);
+    const monitoring = { namespace: fleet.namespace, settings: fleet.monitoring };
+    const routeObjects = [...router.objects(model, context), ...(fleet.monitoring.enabled ? [routeWeightRule(model, monitoring)] : [])];
+    new ModelRoute(`${model.name}-route`, { objects: routeObjects, readiness }, parent);
+    if (fleet.monitoring.enabled) {
+      const services = Object.values(this.tracks).map((t) => t.service);
+      new Monitoring(`${model.name}-monitoring`, { objects: modelMonitoringObjects(model, monitoring), dependsOn: services }, parent);
+    }
     const endpoints = router.endpoints(model, context);
     this.live = pulumi.output(endpoints.live);
     this.preview = endpoints.preview === undefined ? undefined : pulumi.output(endpoints.preview);
@@ -74,7 +81,7 @@ export class ModelServing extends pulumi.ComponentResource {
       model.name,
       {
         metadata: { name: model.name, namespace, labels: modelLabels(model.name, "network-policy") },
-        spec: networkPolicySpec(model, ingressPeers(router, context, fleet)),
+        spec: networkPolicySpec(model, ingressPeers(router, context, fleet), fleet.networkPolicy.prometheus),
       },
       parent,
     );

@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Colour, ModelConfig } from "../config/schema";
 import type { TrackCapacity } from "./capacity";
-import { podLabels, trackLabels, trackName, trackSelector } from "./labels";
-import { deploymentSpec, hasPods, hpaSpec, pdbSpec, serviceSpec } from "./manifests";
+import { podLabels, trackLabels, trackName } from "./labels";
+import { deploymentSpec, hasPods, hpaSpec, pdbSpec, trackServiceSpec } from "./manifests";
 
 export interface ServingTrackArgs {
   namespace: pulumi.Input<string>;
@@ -53,7 +53,7 @@ export class ServingTrack extends pulumi.ComponentResource {
 
     this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(objectName, { metadata, spec: pdbSpec(model, colour) }, parent);
 
-    this.service = new k8s.core.v1.Service(objectName, { metadata, spec: serviceSpec(trackSelector(model.name, colour)) }, parent);
+    this.service = new k8s.core.v1.Service(objectName, { metadata, spec: trackServiceSpec(model, colour) }, parent);
     this.serviceName = this.service.metadata.name;
 
     this.registerOutputs({ serviceName: this.serviceName });

@@ -27,6 +27,11 @@ describe("the program under the mock runtime", () => {
       // sentiment overrides the router: gateway-api
       HTTPRoute: 1,
       NetworkPolicy: 2,
+      // monitoring: a ServiceMonitor, rules and a dashboard per model, the route's weights
+      // as recorded series, and the fleet overview dashboard
+      ServiceMonitor: 2,
+      PrometheusRule: 4,
+      ConfigMap: 3,
     });
   });
 
@@ -44,6 +49,9 @@ describe("the program under the mock runtime", () => {
       // fraud-detector has a preview hostname: a second route
       HTTPRoute: 3,
       NetworkPolicy: 2,
+      ServiceMonitor: 2,
+      PrometheusRule: 4,
+      ConfigMap: 3,
     });
   });
 
@@ -138,16 +146,19 @@ describe("the program under the mock runtime", () => {
         for (const sa of byKind(r.objects, "ServiceAccount")) assert.equal(sa.automountServiceAccountToken, false);
       });
 
-      it("admits traffic only from the routing layer, the callers and Prometheus, on the model port", () => {
+      it("admits the routing layer and callers on the model port, and Prometheus on the metrics port only", () => {
         const config = shippedConfig(stack);
+        const namespacesOf = (rule: any) => rule.from.map((p: any) => p.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"]);
         for (const m of config.models) {
           const np = find(r.objects, "NetworkPolicy", m.name);
           assert.deepEqual(np.spec.policyTypes, ["Ingress"]);
           assert.deepEqual(np.spec.podSelector.matchLabels, { [LABEL.name]: m.name });
-          const namespaces = np.spec.ingress[0].from.map((p: any) => p.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"]);
+          const [callers, prometheus] = np.spec.ingress;
           const gateway = (m.router ?? config.router) === "gateway-api" ? [config.routers["gateway-api"].gateway.namespace] : [];
-          assert.deepEqual(namespaces, [...gateway, ...config.networkPolicy.allowFrom.map((p: any) => p.namespace), "monitoring"]);
-          assert.deepEqual(np.spec.ingress[0].ports, [{ protocol: "TCP", port: 8080 }]);
+          assert.deepEqual(namespacesOf(callers), [...gateway, ...config.networkPolicy.allowFrom.map((p: any) => p.namespace)]);
+          assert.deepEqual(callers.ports, [{ protocol: "TCP", port: 8080 }]);
+          assert.deepEqual(namespacesOf(prometheus), ["monitoring"]);
+          assert.deepEqual(prometheus.ports, [{ protocol: "TCP", port: 8080 }]);
         }
       });
 

@@ -9,6 +9,7 @@ export const triton: PresetDef = {
   description: "NVIDIA Triton (port 8002). Latency is a counter of total microseconds, not a histogram, so latency quantiles, the latency SLO and latency alerts are unavailable",
   requests: [{ metric: "nv_inference_request_success" }, { metric: "nv_inference_request_failure" }],
   errors: [{ metric: "nv_inference_request_failure" }],
+  metricsPort: 8002,
   gpu: { memory: { used: "nv_gpu_memory_used_bytes", total: "nv_gpu_memory_total_bytes" }, utilization: { metric: "nv_gpu_utilization", scale: 1 } },
 };
 
@@ -33,6 +34,7 @@ export const torchserve: PresetDef = {
   description: "TorchServe with metrics_mode=prometheus (port 8082): requests by status class; latency is a counter of microseconds, so latency quantiles are unavailable",
   requests: [{ metric: "Requests2XX" }, { metric: "Requests4XX" }, { metric: "Requests5XX" }],
   errors: [{ metric: "Requests5XX" }],
+  metricsPort: 8082,
   gpu: { memory: { ratio: "GPUMemoryUtilization", scale: 0.01 }, utilization: { metric: "GPUUtilization", scale: 0.01 } },
 };
 
@@ -49,6 +51,7 @@ export const mlserver: PresetDef = {
   description: "Seldon MLServer: inference success/failure counters, REST request duration histogram on the infer path",
   requests: [{ metric: "model_infer_request_success_total" }, { metric: "model_infer_request_failure_total" }],
   errors: [{ metric: "model_infer_request_failure_total" }],
+  metricsPort: 8082,
   latency: { name: "rest_server_request_duration_seconds", matchers: 'path=~"/v2/models/.+/infer"', toSeconds: 1 },
 };
 

@@ -39,6 +39,8 @@ export interface PresetDef {
     /** Utilisation gauge and the factor that scales it to 0..1. */
     utilization: { metric: string; scale: number };
   };
+  /** The port the server publishes metrics on, when it is not the serving port. */
+  metricsPort?: number;
   /** Every metric name the preset's queries may reference. */
   metrics?: string[];
 }
