@@ -1,32 +1,8 @@
 import { strict as assert } from "assert";
 import { BURN_WINDOWS, SLO_ALERT } from "../../components/monitoring/slo";
-import { alertTimeline, firstFiring, type InputSeries } from "./promtool";
-import { after, groupsFor, idle, trackSeries, type Load } from "./scenarios";
-
-// 99.9% availability: the budget is 0.1% errors; 99% of requests under 500 ms: 1% may be slower.
-const AVAILABILITY_BUDGET = 0.001;
-const LATENCY_BUDGET = 0.01;
-const calm: Load = { rps: () => 50, errorRatio: () => 0.2 * AVAILABILITY_BUDGET, latency: () => 0.05, slowShare: () => 0.2 * LATENCY_BUDGET };
-
-const fleetSeries = (blue: Load, green: Load, minutes: number, step = 1): InputSeries[] => [
-  ...trackSeries("blue", blue, minutes, 11, step),
-  ...trackSeries("green", green, minutes, 12, step),
-];
-
-const WINDOW_MINUTES: Record<string, number> = { "5m": 5, "30m": 30, "1h": 60, "2h": 120, "6h": 360, "1d": 1440, "3d": 4320 };
-
-/**
- * Minutes from onset until the burn alert of one window pair fires, for a steady burn rate.
- * The fault starts once the long window holds only healthy history, as in production.
- */
-export function minutesToFire(sli: "availability" | "latency", burn: number, window: (typeof BURN_WINDOWS)[number], horizon: number, step: number): number | undefined {
-  const onset = WINDOW_MINUTES[window.long];
-  const fault: Partial<Load> = sli === "availability" ? { errorRatio: () => burn * AVAILABILITY_BUDGET } : { slowShare: () => burn * LATENCY_BUDGET };
-  const load = after(onset, calm, fault);
-  const firing = alertTimeline({ groups: groupsFor(), series: fleetSeries(load, load, onset + horizon, step), alert: SLO_ALERT[sli], minutes: onset + horizon, stepMinutes: step });
-  const first = firstFiring(firing, { long_window: window.long, short_window: window.short });
-  return first === undefined ? undefined : first - onset;
-}
+import { calm, fleetSeries, minutesToFire } from "./burn";
+import { alertTimeline } from "./promtool";
+import { groupsFor, idle } from "./scenarios";
 
 describe("SLO burn-rate alerts under promtool", function () {
   this.timeout(600_000);
