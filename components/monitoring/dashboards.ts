@@ -1,6 +1,6 @@
-import { createHash } from "crypto";
 // Grafana dashboards of a model and of the fleet (pure), built with the Grafana Foundation SDK
 // from the metrics contract: a panel whose signal the preset lacks is left out, never broken.
+import { createHash } from "crypto";
 import type { Builder } from "@grafana/grafana-foundation-sdk/cog";
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
@@ -27,7 +27,6 @@ const RATE = "$__rate_interval";
 const TRACKS = "$track";
 const TRACK = `track=~"${TRACKS}"`;
 
-/** Grafana caps dashboard uids at 40 characters. */
 /** Grafana uids are at most 40 characters; long model names keep a hash so uids stay unique. */
 export function dashboardUid(model: string): string {
   const uid = `modelship-${model}`;
