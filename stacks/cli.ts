@@ -1,8 +1,13 @@
 // The `modelship` command line. Each command lives in stacks/commands/.
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../components/config";
+import { analyzeCommand, analyzeHelp } from "./commands/analyze";
+import { MUTATION_OPTIONS } from "./commands/mutate";
+import { promoteCommand, promoteHelp, releaseCommand, releaseHelp, retireCommand, retireHelp, rollbackCommand, rollbackHelp } from "./commands/rollout";
+import { statusCommand, statusHelp } from "./commands/status";
 import { synthCommand, synthHelp } from "./commands/synth";
-import { Args, UsageError, type CommandContext } from "./commands/types";
+import { Args, EXIT, UsageError, type CommandContext } from "./commands/types";
+import { RolloutRefusal } from "./rollout";
 import { findProjectDir, StackFileError } from "./stackfile";
 
 interface Command {
@@ -14,13 +19,19 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   synth: { run: synthCommand, help: synthHelp, options: { stack: false, out: false } },
+  status: { run: statusCommand, help: statusHelp, options: { stack: false, model: false, json: true } },
+  release: { run: releaseCommand, help: releaseHelp, options: { ...MUTATION_OPTIONS, version: false, image: false, "model-uri": false, metrics: false } },
+  promote: { run: promoteCommand, help: promoteHelp, options: { ...MUTATION_OPTIONS, to: false, force: true } },
+  rollback: { run: rollbackCommand, help: rollbackHelp, options: MUTATION_OPTIONS },
+  retire: { run: retireCommand, help: retireHelp, options: MUTATION_OPTIONS },
+  analyze: { run: analyzeCommand, help: analyzeHelp, options: { stack: false, model: false, prometheus: false, window: false, json: true } },
 };
 
 const USAGE = `usage: modelship <command> [options]
 
 commands:
 ${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(10)}${c.help.split("\n")[2] ?? ""}`)
+  .map(([name, c]) => `  ${name.padEnd(10)}${(c.help.split("\n\n")[1] ?? "").replace(/\s+/g, " ").split(/(?<=\.) /)[0]}`)
   .join("\n")}
 
 Run 'modelship <command> --help' for a command's options. Global: --project-dir DIR.`;
@@ -75,15 +86,15 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     const args = parseArgs(rest, { ...command.options, "project-dir": false });
     if (args.positional.length > 0) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
     const projectDir = findProjectDir(args.optional("project-dir") ?? io.cwd);
-    return await command.run({ args, projectDir, print: io.out });
+    return await command.run({ args, projectDir, print: io.out, progress: io.err });
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`modelship ${name}: ${e.message}\n\n${command.help}`);
-      return 2;
+      return EXIT.usage;
     }
-    if (e instanceof ConfigError || e instanceof StackFileError || pulumi.RunError.isInstance(e)) {
-      io.err((e as Error).message);
-      return 1;
+    if (e instanceof ConfigError || e instanceof StackFileError || e instanceof RolloutRefusal || pulumi.RunError.isInstance(e)) {
+      io.err(e instanceof RolloutRefusal ? `modelship ${name}: refused: ${e.message}` : (e as Error).message);
+      return EXIT.refused;
     }
     throw e;
   }

@@ -40,7 +40,8 @@ export function writeObjects(dir: string, objects: readonly KubeObject[]): strin
   }
 }
 
-function table(rows: string[][]): string {
+/** Left-aligned columns, two spaces apart. */
+export function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n");
 }

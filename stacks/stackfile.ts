@@ -70,16 +70,35 @@ function maskSecrets(v: unknown): { value: unknown; secret: boolean } {
   return { value: v, secret: false };
 }
 
-export function readStackConfig(project: Project, stack: string): StackConfig {
+/** How modelship writes stack files: the way people write them, so an edit changes only its lines. */
+export const YAML_FORMAT = { lineWidth: 0, flowCollectionPadding: false } as const;
+
+/** The path of a stack's file, or a clear error naming the stacks that do exist. */
+export function stackFilePath(project: Project, stack: string): string {
   const name = stackFileName(stack);
   const file = path.join(project.dir, name);
   if (!fs.existsSync(file)) {
     const known = listStacks(project.dir);
     throw new StackFileError(`${name}: no such stack file in ${project.dir} (stacks: ${known.join(", ") || "none"})`);
   }
-  const doc = YAML.parseDocument(fs.readFileSync(file, "utf8"), { prettyErrors: true });
+  return file;
+}
+
+/** A stack file as a YAML document whose edits keep comments, key order and formatting. */
+export function parseStackDocument(name: string, text: string): YAML.Document {
+  const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) throw new StackFileError(`${name}: ${doc.errors[0].message}`);
-  const body = (doc.toJS() ?? {}) as { config?: Record<string, unknown> };
+  return doc;
+}
+
+export function readStackConfig(project: Project, stack: string): StackConfig {
+  const file = stackFilePath(project, stack);
+  return stackConfigFromText(project, stackFileName(stack), fs.readFileSync(file, "utf8"));
+}
+
+/** The config a stack file's text hands the program. */
+export function stackConfigFromText(project: Project, name: string, text: string): StackConfig {
+  const body = (parseStackDocument(name, text).toJS() ?? {}) as { config?: Record<string, unknown> };
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [rawKey, raw] of Object.entries(body.config ?? {})) {
@@ -89,4 +108,15 @@ export function readStackConfig(project: Project, stack: string): StackConfig {
     config[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
   return { config, secretKeys };
+}
+
+/** Replaces a file's content without ever leaving it half-written: a temp file, then a rename. */
+export function writeFileAtomic(file: string, text: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
 }

@@ -2,7 +2,7 @@
 // runtime and collects what it registers — the same program `pulumi up` runs.
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelSummary } from "../components/serving";
-import { readProject, readStackConfig, SECRET_PLACEHOLDER, type Project } from "./stackfile";
+import { readProject, readStackConfig, SECRET_PLACEHOLDER, type Project, type StackConfig } from "./stackfile";
 
 export interface RegisteredResource {
   urn: string;
@@ -62,16 +62,19 @@ function hideSecrets(v: any, inSecret = false): any {
 // The Pulumi runtime keeps its state per process: one synth at a time.
 let running: Promise<unknown> = Promise.resolve();
 
-/** Synthesizes a stack of the project in `dir`. */
-export function synthesize(dir: string, stack: string): Promise<SynthResult> {
-  const next = running.then(() => synthesizeNow(dir, stack));
+/**
+ * Synthesizes a stack of the project in `dir`, from its stack file or from the given config
+ * (e.g. a proposed edit that is not written yet).
+ */
+export function synthesize(dir: string, stack: string, stackConfig?: StackConfig): Promise<SynthResult> {
+  const next = running.then(() => synthesizeNow(dir, stack, stackConfig));
   running = next.catch(() => undefined);
   return next;
 }
 
-async function synthesizeNow(dir: string, stack: string): Promise<SynthResult> {
+async function synthesizeNow(dir: string, stack: string, stackConfig?: StackConfig): Promise<SynthResult> {
   const project = readProject(dir);
-  const { config, secretKeys } = readStackConfig(project, stack);
+  const { config, secretKeys } = stackConfig ?? readStackConfig(project, stack);
   const resources: RegisteredResource[] = [];
 
   pulumi.runtime.setAllConfig(config, secretKeys);

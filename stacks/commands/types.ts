@@ -34,5 +34,11 @@ export class UsageError extends Error {
 export interface CommandContext {
   args: Args;
   projectDir: string;
+  /** Results, to stdout. */
   print(line: string): void;
+  /** Progress of long steps, to stderr so `--json` output stays clean. */
+  progress(line: string): void;
 }
+
+/** Exit codes of the CLI. */
+export const EXIT = { ok: 0, refused: 1, usage: 2, pulumi: 3 } as const;

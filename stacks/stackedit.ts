@@ -1,0 +1,69 @@
+// Reads a model's rollout state from a stack file and writes an edit back, keeping the
+// file's comments, key order and formatting (the yaml library's Document API).
+import * as fs from "fs";
+import type * as YAML from "yaml";
+import { CONFIG_NAMESPACE, parseFleetConfig, type FleetConfig, type ModelConfig } from "../components/config";
+import { modelshipKeys, stackFileName } from "./config";
+import type { Edit, ModelState } from "./rollout";
+import { parseStackDocument, stackConfigFromText, stackFilePath, StackFileError, YAML_FORMAT, type Project, type StackConfig } from "./stackfile";
+
+export interface StackDocument {
+  project: Project;
+  stack: string;
+  file: string;
+  name: string;
+  text: string;
+  doc: YAML.Document;
+}
+
+export function loadStackDocument(project: Project, stack: string): StackDocument {
+  const file = stackFilePath(project, stack);
+  const text = fs.readFileSync(file, "utf8");
+  const name = stackFileName(stack);
+  return { project, stack, file, name, text, doc: parseStackDocument(name, text) };
+}
+
+/** The validated fleet config a stack file's text holds, and what it hands the program. */
+export function fleetOfText(project: Project, name: string, text: string): { fleet: FleetConfig; config: StackConfig } {
+  const config = stackConfigFromText(project, name, text);
+  return { fleet: parseFleetConfig(modelshipKeys(config.config), name), config };
+}
+
+/** The key the models list sits under: namespaced, or bare as Pulumi also accepts. */
+function modelsKey(s: StackDocument): string {
+  for (const key of [`${CONFIG_NAMESPACE}:models`, "models"]) if (s.doc.hasIn(["config", key])) return key;
+  throw new StackFileError(`${s.name}: ${CONFIG_NAMESPACE}:models: required`);
+}
+
+export function findModel(fleet: FleetConfig, name: string, stackFile: string): number {
+  const i = fleet.models.findIndex((m) => m.name === name);
+  if (i < 0) throw new StackFileError(`${stackFile}: no model "${name}" in ${CONFIG_NAMESPACE}:models (models: ${fleet.models.map((m) => m.name).join(", ")})`);
+  return i;
+}
+
+export function modelState(m: ModelConfig): ModelState {
+  const track = (c: "blue" | "green") => {
+    const t = m.tracks[c];
+    return {
+      version: t.version,
+      image: t.image,
+      modelUri: t.modelUri,
+      weight: t.weight,
+      ...(t.retired ? { retired: true } : {}),
+      ...(t.peakWeight !== undefined ? { peakWeight: t.peakWeight } : {}),
+      ...(t.metrics ? { metrics: t.metrics } : {}),
+    };
+  };
+  return { name: m.name, stable: m.stable, steps: m.steps, tracks: { blue: track("blue"), green: track("green") }, ...(m.thresholds ? { thresholds: m.thresholds } : {}) };
+}
+
+/** The stack file's text with the edits applied to model `index`; nothing else changes. */
+export function applyEdits(s: StackDocument, index: number, edits: readonly Edit[]): string {
+  const doc = s.doc.clone();
+  const base = ["config", modelsKey(s), index];
+  for (const e of edits) {
+    if (e.remove) doc.deleteIn([...base, ...e.path]);
+    else doc.setIn([...base, ...e.path], e.value);
+  }
+  return doc.toString(YAML_FORMAT);
+}
