@@ -350,6 +350,12 @@ export const fleetSchema = z
         runbookBaseUrl: matching(/^https?:\/\/\S+$/, "an http(s) URL").default("https://github.com/acme/modelship/blob/main/README.md"),
         /** Alerts link to the model's dashboard when set. */
         grafanaUrl: matching(/^https?:\/\/\S+$/, "an http(s) URL").optional(),
+        /**
+         * Record each track's configured weight as a series (a PrometheusRule owned by the route),
+         * for the dashboards' configured-vs-observed panel. Off by default: it makes every weight
+         * change, rollback included, touch a second object.
+         */
+        recordWeights: z.boolean().default(false),
         /** Grafana folder of the dashboards (sidecar folder annotation). */
         dashboardFolder: z.string().min(1).default("ML models"),
       })

@@ -19,6 +19,8 @@ import { ROUTE_WEIGHT_RECORD } from "./weights";
 export interface ModelDashboardArgs {
   contract: MetricsContract;
   model: ModelConfig;
+  /** Whether the route records its configured weights (`monitoring.recordWeights`). */
+  recordedWeights?: boolean;
 }
 
 // Grafana variables: every query follows the dashboard's data source and track picker.
@@ -34,12 +36,12 @@ export function dashboardUid(model: string): string {
 }
 
 /** The per-model dashboard: traffic, errors and latency, capacity, model quality, SLO. */
-export function modelDashboard({ contract, model }: ModelDashboardArgs): Record<string, unknown> {
+export function modelDashboard({ contract, model, recordedWeights = false }: ModelDashboardArgs): Record<string, unknown> {
   const board = base(`Model: ${model.name}`, dashboardUid(model.name), ["modelship", model.name]).description(
     `${model.name} as the ${contract.preset} preset exposes it; panels for signals the preset lacks are left out.`,
   );
   return assemble(board, [
-    { title: "Traffic", panels: trafficPanels(contract) },
+    { title: "Traffic", panels: trafficPanels(contract, recordedWeights) },
     { title: "Errors & latency", panels: errorLatencyPanels(contract) },
     { title: "Capacity", panels: capacityPanels(contract, model) },
     { title: "Model quality", panels: qualityPanels(contract, model) },
@@ -48,11 +50,11 @@ export function modelDashboard({ contract, model }: ModelDashboardArgs): Record<
 }
 
 /** One overview of every model: configured weights, then traffic and errors by model and track. */
-export function fleetDashboard({ models }: { models: ModelDashboardArgs[] }): Record<string, unknown> {
+export function fleetDashboard({ models, recordedWeights = false }: { models: ModelDashboardArgs[]; recordedWeights?: boolean }): Record<string, unknown> {
   const each = (query: (c: MetricsContract) => string | undefined): Series[] =>
     models.map(({ contract }) => ({ expr: query(contract), legend: "{{model}} {{track}}" }));
   return assemble(base("modelship fleet", "modelship-fleet", ["modelship"]), [
-    { title: "Routing", panels: [weightsStat(models.map((m) => m.contract.scope))] },
+    { title: "Routing", panels: [recordedWeights ? weightsStat(models.map((m) => m.contract.scope)) : undefined] },
     {
       title: "Traffic",
       panels: [
@@ -162,7 +164,7 @@ function graph(title: string, unit: string, series: readonly Series[], descripti
 
 const percentile = (q: number) => `p${Math.round(q * 100)}`;
 
-function trafficPanels(c: MetricsContract): (Panel | undefined)[] {
+function trafficPanels(c: MetricsContract, recordedWeights: boolean): (Panel | undefined)[] {
   const rate = c.requestRate(RATE, BY_TRACK, TRACK);
   // The model's total is over both tracks whatever is picked, so a share stays a share.
   const total = c.requestRate(RATE, BY_MODEL);
@@ -171,13 +173,16 @@ function trafficPanels(c: MetricsContract): (Panel | undefined)[] {
   return [
     graph("Request rate", "reqps", [{ expr: rate, legend: "{{track}}" }], "Requests per second served by each track."),
     graph(
-      "Configured weight vs observed traffic",
+      recordedWeights ? "Configured weight vs observed traffic" : "Observed traffic share",
       "percent",
       [
-        { expr: `${ROUTE_WEIGHT_RECORD}{${selector(c.scope, TRACK)}}`, legend: "{{track}} configured" },
+        // Only recorded when asked: the record changes with every weight change.
+        ...(recordedWeights ? [{ expr: `${ROUTE_WEIGHT_RECORD}{${selector(c.scope, TRACK)}}`, legend: "{{track}} configured" }] : []),
         { expr: observed, legend: "{{track}} observed" },
       ],
-      "The route's configured weight of each track against the share of the model's requests it actually served.",
+      recordedWeights
+        ? "The route's configured weight of each track against the share of the model's requests it actually served."
+        : "The share of the model's requests each track served; set monitoring.recordWeights to compare it with the configured weights here.",
     )
       ?.min(0)
       .max(100),

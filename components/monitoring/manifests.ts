@@ -55,13 +55,14 @@ export function modelMonitoringObjects(model: ModelConfig, ctx: MonitoringContex
   return [
     scrapeMonitor(model, ctx.namespace, ctx.settings.release),
     prometheusRule(model.name, labels, ctx, groups),
-    dashboardConfigMap(`${model.name}-dashboard`, labels, ctx, `${model.name}.json`, modelDashboard({ contract, model })),
+    dashboardConfigMap(`${model.name}-dashboard`, labels, ctx, `${model.name}.json`, modelDashboard({ contract, model, recordedWeights: ctx.settings.recordWeights })),
   ];
 }
 
 /**
- * The configured weights as recorded series. It belongs to the route (it changes exactly when
- * the route does), so dashboards and the analysis gate can compare configured with observed.
+ * The configured weights as recorded series, when `monitoring.recordWeights` asks for them. It
+ * belongs to the route (it changes exactly when the route does), so dashboards can compare
+ * configured with observed traffic — at the price of a second object in every weight change.
  */
 export function routeWeightRule(model: ModelConfig, ctx: MonitoringContext): Manifest {
   const rules = COLOURS.map((track) => ({
@@ -75,6 +76,6 @@ export function routeWeightRule(model: ModelConfig, ctx: MonitoringContext): Man
 /** The fleet overview dashboard. */
 export function fleetMonitoringObjects(models: readonly ModelConfig[], ctx: MonitoringContext): Manifest[] {
   const labels = { "app.kubernetes.io/name": "modelship", "app.kubernetes.io/component": "monitoring", "app.kubernetes.io/managed-by": MANAGED_BY };
-  const dashboard = fleetDashboard({ models: models.map((model) => ({ model, contract: contractOf(model, ctx.namespace) })) });
+  const dashboard = fleetDashboard({ models: models.map((model) => ({ model, contract: contractOf(model, ctx.namespace) })), recordedWeights: ctx.settings.recordWeights });
   return [dashboardConfigMap("modelship-fleet-dashboard", labels, ctx, "modelship-fleet.json", dashboard)];
 }

@@ -67,7 +67,7 @@ export class ModelServing extends pulumi.ComponentResource {
     const context = { namespace: fleet.namespace, settings: fleet.routers };
     const readiness = Object.values(this.tracks).flatMap((t) => [t.deployment, ...(t.autoscaler ? [t.autoscaler] : [])]);
     const monitoring = { namespace: fleet.namespace, settings: fleet.monitoring };
-    const routeObjects = [...router.objects(model, context), ...(fleet.monitoring.enabled ? [routeWeightRule(model, monitoring)] : [])];
+    const routeObjects = [...router.objects(model, context), ...(fleet.monitoring.enabled && fleet.monitoring.recordWeights ? [routeWeightRule(model, monitoring)] : [])];
     new ModelRoute(`${model.name}-route`, { objects: routeObjects, readiness }, parent);
     if (fleet.monitoring.enabled) {
       const services = Object.values(this.tracks).map((t) => t.service);

@@ -45,7 +45,7 @@ const PRESET_CASES: PresetName[] = [...(Object.keys(PRESETS) as PresetName[]), "
 /** Each panel of the model dashboard, and when the preset and model should have it. */
 const EXPECTED_PANELS: Record<string, (c: MetricsContract, m: ModelConfig) => boolean> = {
   "Request rate": (c) => c.available.has("requests"),
-  "Configured weight vs observed traffic": () => true,
+  "Observed traffic share": (c) => c.available.has("requests"),
   "Error ratio": (c) => c.available.has("errors"),
   Latency: (c) => c.available.has("latency"),
   "Available replicas": () => true,
@@ -221,9 +221,9 @@ describe("dashboards", () => {
   }
 
   describe("model dashboard details", () => {
-    const dashboardOf = (preset: PresetName, gpu = 0, monitoring: Json = {}) => {
+    const dashboardOf = (preset: PresetName, gpu = 0, monitoring: Json = {}, recordedWeights = false) => {
       const model = modelWith(preset, gpu, `${preset}-model`, monitoring);
-      return modelDashboard({ contract: contractOf(model), model });
+      return modelDashboard({ contract: contractOf(model), model, recordedWeights });
     };
 
     it("leaves out what a server does not expose: Triton's latency, KServe's errors", () => {
@@ -240,8 +240,10 @@ describe("dashboards", () => {
       assert.deepEqual(legends, ["{{track}} p50", "{{track}} p95", "{{track}} p99"]);
     });
 
-    it("compares the configured weight with each track's share of the model's requests", () => {
-      const [configured, observed] = panel(dashboardOf("modelship"), "Configured weight vs observed traffic")!.targets.map((t: Json) => t.expr as string);
+    it("shows each track's share of the model's requests, and the recorded weights only when recorded", () => {
+      assert.equal(panel(dashboardOf("modelship"), "Configured weight vs observed traffic"), undefined);
+      assert.equal(panel(dashboardOf("modelship"), "Observed traffic share")!.targets.length, 1);
+      const [configured, observed] = panel(dashboardOf("modelship", 0, {}, true), "Configured weight vs observed traffic")!.targets.map((t: Json) => t.expr as string);
       assert.equal(configured, `${ROUTE_WEIGHT_RECORD}{namespace="ml",model="modelship-model",track=~"$track"}`);
       // The total is over both tracks, whatever the picker says.
       const total = 'sum by (namespace, model) (rate(model_prediction_requests_total{namespace="ml",model="modelship-model"}[$__rate_interval]))';
@@ -277,7 +279,7 @@ describe("dashboards", () => {
       const unit = (title: string) => panel(d, title)!.fieldConfig.defaults.unit;
       assert.equal(unit("Request rate"), "reqps");
       assert.equal(unit("Error ratio"), "percentunit");
-      assert.equal(unit("Configured weight vs observed traffic"), "percent");
+      assert.equal(unit("Observed traffic share"), "percent");
       assert.equal(unit("Latency"), "s");
       assert.equal(unit("Available replicas"), "short");
       assert.equal(unit("GPU memory"), "percentunit");
@@ -287,11 +289,12 @@ describe("dashboards", () => {
   describe("fleet dashboard", () => {
     const models = PRESET_CASES.map((p, i) => modelWith(p, i % 2));
     const args = models.map((model) => ({ model, contract: contractOf(model) }));
-    const d = fleetDashboard({ models: args });
+    const d = fleetDashboard({ models: args, recordedWeights: true });
 
-    it("has the configured weights, request rate and error ratio of every model", () => {
+    it("has the configured weights (when recorded), request rate and error ratio of every model", () => {
       assert.equal(d.uid, "modelship-fleet");
       assert.equal(d.title, "modelship fleet");
+      assert.deepEqual(titles(fleetDashboard({ models: args })).sort(), ["Error ratio", "Request rate"]);
       assert.deepEqual(titles(d).sort(), ["Configured weights", "Error ratio", "Request rate"]);
       assert.equal(panel(d, "Configured weights")!.targets.length, models.length);
       assert.equal(panel(d, "Request rate")!.targets.length, models.length);

@@ -28,7 +28,7 @@ describe("monitoring objects", function () {
     it(`${stack}: every PrometheusRule passes promtool check rules`, async () => {
       const r = await synthShipped(stack);
       const rules = byKind(r.objects, "PrometheusRule");
-      assert.ok(rules.length >= 2);
+      assert.equal(rules.length, shippedConfig(stack).models.length);
       checkRules(rules.flatMap((o) => o.spec.groups));
     });
 
@@ -48,8 +48,11 @@ describe("monitoring objects", function () {
       assert.ok(JSON.parse(find(r.objects, "ConfigMap", "modelship-fleet-dashboard").data["modelship-fleet.json"]).panels.length > 0);
     });
 
-    it(`${stack}: records each track's configured weight with the route`, async () => {
-      const r = await synthShipped(stack);
+    it(`${stack}: records each track's configured weight with the route, when asked`, async () => {
+      assert.equal(byKind((await synthShipped(stack)).objects, "PrometheusRule").filter((o) => o.metadata.name.endsWith("-route-weights")).length, 0);
+      const c = clone(shippedConfig(stack));
+      c.monitoring = { recordWeights: true };
+      const r = await synthesize(tempProject(stack, c), stack);
       for (const m of shippedConfig(stack).models) {
         const rule = find(r.objects, "PrometheusRule", `${m.name}-route-weights`);
         assert.equal(rule.metadata.labels?.["app.kubernetes.io/component"], "route");
