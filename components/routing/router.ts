@@ -33,7 +33,6 @@ export interface RouterDefinition {
 
 export const ANNOTATION = {
   steps: "modelship.io/steps",
-  stable: "modelship.io/stable",
 } as const;
 
 /**
@@ -45,7 +44,7 @@ export function routeMetadata(model: ModelConfig, ctx: RouteContext, name: strin
     name,
     namespace: ctx.namespace,
     labels: modelLabels(model.name, "route"),
-    annotations: { [ANNOTATION.steps]: model.steps.join(","), [ANNOTATION.stable]: model.stable, ...annotations },
+    annotations: { [ANNOTATION.steps]: model.steps.join(","), ...annotations },
   };
 }
 
