@@ -27,10 +27,9 @@ describe("the program under the mock runtime", () => {
       // sentiment overrides the router: gateway-api
       HTTPRoute: 1,
       NetworkPolicy: 2,
-      // monitoring: a ServiceMonitor, rules and a dashboard per model, the route's weights
-      // as recorded series, and the fleet overview dashboard
+      // monitoring: a ServiceMonitor, rules and a dashboard per model, and the fleet overview
       ServiceMonitor: 2,
-      PrometheusRule: 4,
+      PrometheusRule: 2,
       ConfigMap: 3,
     });
   });
@@ -50,7 +49,7 @@ describe("the program under the mock runtime", () => {
       HTTPRoute: 3,
       NetworkPolicy: 2,
       ServiceMonitor: 2,
-      PrometheusRule: 4,
+      PrometheusRule: 2,
       ConfigMap: 3,
     });
   });
