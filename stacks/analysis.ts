@@ -15,8 +15,9 @@ export interface GateThresholds {
   /** Candidate error ratio ≤ max(errorFactor × stable, stable + errorMargin). */
   errorFactor: number;
   errorMargin: number;
-  /** Candidate p99 ≤ latencyFactor × stable p99. */
+  /** Candidate p99 ≤ max(latencyFactor × stable p99, stable p99 + latencyMargin). */
   latencyFactor: number;
+  latencyMargin: number;
   /** Requests each track needs in the window before it is judged. */
   minRequests: number;
 }
@@ -43,8 +44,12 @@ export function judge(candidate: TrackSample, stable: TrackSample, t: GateThresh
   const enough = (s: TrackSample) => known(s.requests) && s.requests >= t.minRequests;
   checks.push({ signal: "requests", candidate: candidate.requests, stable: stable.requests, limit: t.minRequests, outcome: enough(candidate) && enough(stable) ? "pass" : "inconclusive" });
   if (!enough(candidate) || !enough(stable)) {
-    const who = [!enough(candidate) && "candidate", !enough(stable) && "stable"].filter(Boolean).join(" and ");
-    return { verdict: "inconclusive", reasons: [`too little traffic on the ${who} track (needs ${t.minRequests} requests in the window)`], checks };
+    const reasons = (["candidate", "stable"] as const).flatMap((who) => {
+      const s = who === "candidate" ? candidate : stable;
+      if (!known(s.requests)) return [`no request series for the ${who} track (is it scraped, with its model and track labels?)`];
+      return enough(s) ? [] : [`too little traffic on the ${who} track: ${Math.round(s.requests)} requests, needs ${t.minRequests} in the window`];
+    });
+    return { verdict: "inconclusive", reasons, checks };
   }
 
   const compare = (signal: Check["signal"], c: number | undefined, s: number | undefined, limitOf: (s: number) => number, isAvailable: boolean) => {
@@ -59,7 +64,7 @@ export function judge(candidate: TrackSample, stable: TrackSample, t: GateThresh
     return checks.push({ signal, candidate: c, stable: s, limit, outcome: ok ? "pass" : "fail" });
   };
   compare("error ratio", candidate.errorRatio, stable.errorRatio, (s) => Math.max(t.errorFactor * s, s + t.errorMargin), available.errors);
-  compare("p99 latency", candidate.p99, stable.p99, (s) => t.latencyFactor * s, available.latency);
+  compare("p99 latency", candidate.p99, stable.p99, (s) => Math.max(t.latencyFactor * s, s + t.latencyMargin), available.latency);
 
   const outcomes = checks.map((c) => c.outcome);
   const verdict: Verdict = outcomes.includes("fail") ? "fail" : outcomes.includes("inconclusive") ? "inconclusive" : outcomes.includes("pass") && outcomes.length > 1 && outcomes.slice(1).some((o) => o === "pass") ? "pass" : "inconclusive";

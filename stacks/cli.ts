@@ -7,6 +7,7 @@ import { promoteCommand, promoteHelp, releaseCommand, releaseHelp, retireCommand
 import { statusCommand, statusHelp } from "./commands/status";
 import { synthCommand, synthHelp } from "./commands/synth";
 import { Args, EXIT, UsageError, type CommandContext } from "./commands/types";
+import { VERDICT_EXIT } from "./analysis";
 import { RolloutRefusal } from "./rollout";
 import { findProjectDir, StackFileError } from "./stackfile";
 
@@ -15,6 +16,11 @@ interface Command {
   help: string;
   /** Options it accepts, without the leading dashes; `true` for flags. */
   options: Record<string, boolean>;
+  /**
+   * Exit code for bad usage or config, where the usual 1 and 2 would mean something else
+   * (analyze: 1 is "fail", 2 "inconclusive"; a typo must not read as either).
+   */
+  errorExit?: number;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -24,7 +30,7 @@ const COMMANDS: Record<string, Command> = {
   promote: { run: promoteCommand, help: promoteHelp, options: { ...MUTATION_OPTIONS, to: false, force: true } },
   rollback: { run: rollbackCommand, help: rollbackHelp, options: MUTATION_OPTIONS },
   retire: { run: retireCommand, help: retireHelp, options: MUTATION_OPTIONS },
-  analyze: { run: analyzeCommand, help: analyzeHelp, options: { stack: false, model: false, prometheus: false, window: false, json: true } },
+  analyze: { run: analyzeCommand, help: analyzeHelp, options: { stack: false, model: false, prometheus: false, window: false, json: true }, errorExit: VERDICT_EXIT.error },
 };
 
 const USAGE = `usage: modelship <command> [options]
@@ -90,11 +96,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`modelship ${name}: ${e.message}\n\n${command.help}`);
-      return EXIT.usage;
+      return command.errorExit ?? EXIT.usage;
     }
     if (e instanceof ConfigError || e instanceof StackFileError || e instanceof RolloutRefusal || pulumi.RunError.isInstance(e)) {
       io.err(e instanceof RolloutRefusal ? `modelship ${name}: refused: ${e.message}` : (e as Error).message);
-      return EXIT.refused;
+      return command.errorExit ?? EXIT.refused;
     }
     throw e;
   }

@@ -13,15 +13,15 @@ export interface Sample {
   value: number;
 }
 
-/** Evaluates `query` now and returns its vector; NaN values (0/0) are dropped. */
-export async function instantQuery(baseUrl: string, query: string, timeoutMs = 10_000): Promise<Sample[]> {
+/** Evaluates `query` at `time` (unix seconds; default now) and returns its vector; NaN values (0/0) are dropped. */
+export async function instantQuery(baseUrl: string, query: string, time?: number, timeoutMs = 10_000): Promise<Sample[]> {
   const url = new URL("api/v1/query", baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
   let response: Response;
   try {
     response = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ query }),
+      body: new URLSearchParams({ query, ...(time !== undefined ? { time: String(time) } : {}) }),
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
@@ -37,5 +37,7 @@ export async function instantQuery(baseUrl: string, query: string, timeoutMs = 1
   }
   if (!response.ok || body.status !== "success") throw new PrometheusError(`Prometheus rejected a query (HTTP ${response.status}: ${body.error ?? "no reason given"}): ${query}`);
   if (body.data?.resultType !== "vector" || !Array.isArray(body.data.result)) throw new PrometheusError(`Prometheus answered a ${body.data?.resultType ?? "malformed"} result to: ${query}`);
-  return body.data.result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) })).filter((s) => !Number.isNaN(s.value));
+  const samples = body.data.result.map((r) => ({ labels: r?.metric ?? {}, value: Number(Array.isArray(r?.value) ? r.value[1] : Number.NaN) }));
+  if (body.data.result.some((r) => !Array.isArray(r?.value))) throw new PrometheusError(`Prometheus answered a malformed vector to: ${query}`);
+  return samples.filter((s) => !Number.isNaN(s.value));
 }

@@ -212,8 +212,10 @@ const modelMonitoring = z
         /** A track fails when its error ratio exceeds max(errorFactor x other, other + errorMargin). */
         errorFactor: positive(1.5),
         errorMargin: fraction(0.005),
-        /** ... or its latency (p95 for alerts, p99 for the gate) exceeds latencyFactor x other. */
+        /** ... or its latency (p95 for alerts, p99 for the gate) exceeds max(latencyFactor x other, other + latencyMarginSeconds). */
         latencyFactor: positive(1.2),
+        /** Absorbs histogram bucket steps, so two equal tracks never differ by a bucket alone. */
+        latencyMarginSeconds: z.number({ error: expected("seconds") }).min(0, { error: expected("seconds >= 0") }).default(0.02),
         /** Requests per second a track needs before it is compared at all. */
         minRequestRate: positive(0.5),
       })

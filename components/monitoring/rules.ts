@@ -117,8 +117,8 @@ function alertGroup(ctx: RuleContext): RuleGroup {
     alert("ModelLatencyP50High", "warning", withTraffic(ctx, `${RECORD.latency(0.5)}${scope} > ${t.latencyP50Seconds}`, t.minRequestRate), "10m",
       `${who}: median latency above ${t.latencyP50Seconds * 1000} ms`, "Median latency of {{ $labels.model }} on {{ $labels.track }} is {{ $value | humanizeDuration }}.");
     alert("ModelTrackLatencyDivergence", "warning",
-      withTraffic(ctx, worseThanOther(RECORD.latency(0.95), matchers(ctx), canary.latencyFactor, 0), canary.minRequestRate), "10m",
-      `${who}: slower than the other track`, `p95 latency of the {{ $labels.track }} track is {{ $value | humanizeDuration }}, above ${canary.latencyFactor}x the other track's. If it is the candidate, roll back.`);
+      withTraffic(ctx, worseThanOther(RECORD.latency(0.95), matchers(ctx), canary.latencyFactor, canary.latencyMarginSeconds), canary.minRequestRate), "10m",
+      `${who}: slower than the other track`, `p95 latency of the {{ $labels.track }} track is {{ $value | humanizeDuration }}, above ${canary.latencyFactor}x the other track's (and ${canary.latencyMarginSeconds * 1000} ms more). If it is the candidate, roll back.`);
   }
   alert("ModelNotLoaded", "critical", c.loaded() && `${c.loaded()} < 1`, "5m",
     `${who}: model not loaded`, "Pod {{ $labels.pod }} reports its model as not loaded; it cannot serve predictions.");

@@ -10,9 +10,10 @@ export const analyzeHelp = `modelship analyze --stack STACK --model MODEL --prom
 
 Compares the candidate track with the stable one over the window, with the metrics contract's
 queries (the ones the alerts use): error ratio within max(errorFactor x stable, stable +
-errorMargin) and p99 latency within latencyFactor x stable, once each track has
+errorMargin) and p99 latency within max(latencyFactor x stable, stable + latencyMarginSeconds), once each track has
 canary.minRequestRate x window requests. Exit code: 0 pass, 1 fail, 2 inconclusive (too little
-traffic or no series, never a failure), 3 error (Prometheus unreachable or a bad answer).`;
+traffic or no series, never a failure), 3 error (Prometheus unreachable or a bad answer, and
+also a bad option, stack or model, so that a typo never reads as a verdict).`;
 
 const SECONDS = { s: 1, m: 60, h: 3600 } as const;
 
@@ -37,9 +38,11 @@ export async function analyzeCommand(ctx: CommandContext): Promise<number> {
   let analysis: Analysis;
   const samples: Record<string, TrackSample> = { [candidate]: {}, [stable]: {} };
   try {
+    // One evaluation time for every query, so the signals describe the same window.
+    const at = Date.now() / 1000;
     const byTrack = async (query: string | undefined, key: keyof TrackSample, scale = 1) => {
       if (!query) return;
-      for (const s of await instantQuery(url, query)) if (s.labels.track in samples) samples[s.labels.track][key] = s.value * scale;
+      for (const s of await instantQuery(url, query, at)) if (s.labels.track in samples) samples[s.labels.track][key] = s.value * scale;
     };
     ctx.progress(`Querying ${url} over the last ${window}...`);
     await byTrack(contract.requestRate(window, BY_TRACK), "requests", seconds);
@@ -49,7 +52,7 @@ export async function analyzeCommand(ctx: CommandContext): Promise<number> {
     analysis = judge(
       samples[candidate],
       samples[stable],
-      { errorFactor: c.errorFactor, errorMargin: c.errorMargin, latencyFactor: c.latencyFactor, minRequests: c.minRequestRate * seconds },
+      { errorFactor: c.errorFactor, errorMargin: c.errorMargin, latencyFactor: c.latencyFactor, latencyMargin: c.latencyMarginSeconds, minRequests: c.minRequestRate * seconds },
       { errors: contract.available.has("errors"), latency: contract.available.has("latency") },
     );
   } catch (e) {
@@ -59,7 +62,8 @@ export async function analyzeCommand(ctx: CommandContext): Promise<number> {
 
   const header = `${model.name}: candidate ${candidate} (${model.tracks[candidate].version}) against stable ${stable} (${model.tracks[stable].version}) over ${window}`;
   if (ctx.args.flag("json")) {
-    ctx.print(JSON.stringify({ stack, model: model.name, window, candidate, stable, ...analysis }, null, 2));
+    const versions = { candidateVersion: model.tracks[candidate].version, stableVersion: model.tracks[stable].version };
+    ctx.print(JSON.stringify({ stack, model: model.name, window, candidate, stable, ...versions, ...analysis }, null, 2));
   } else {
     ctx.print(`${header}: ${analysis.verdict.toUpperCase()}`);
     const fmt = (x: number | undefined, signal: string) =>
