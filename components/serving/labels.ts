@@ -13,6 +13,12 @@ export const LABEL = {
 
 export const MANAGED_BY = "modelship";
 
+/**
+ * On autoscalers: the weight (percent) the track's capacity is sized for. Policies hold full
+ * tracks (100) to the production replica floor, not a canary candidate sized for its step.
+ */
+export const SIZED_FOR_ANNOTATION = "modelship.io/sized-for";
+
 /** Selects every pod of a model, both tracks. */
 export const modelSelector = (model: string) => ({ [LABEL.name]: model });
 

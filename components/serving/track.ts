@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Colour, ModelConfig } from "../config/schema";
 import type { TrackCapacity } from "./capacity";
-import { podLabels, trackLabels, trackName } from "./labels";
+import { podLabels, SIZED_FOR_ANNOTATION, trackLabels, trackName } from "./labels";
 import { deploymentSpec, hasPods, hpaSpec, pdbSpec, trackServiceSpec } from "./manifests";
 
 export interface ServingTrackArgs {
@@ -46,7 +46,7 @@ export class ServingTrack extends pulumi.ComponentResource {
     if (hasPods(capacity)) {
       this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
         objectName,
-        { metadata, spec: hpaSpec(model, colour, capacity) },
+        { metadata: { ...metadata, annotations: { [SIZED_FOR_ANNOTATION]: String(capacity.sizedFor) } }, spec: hpaSpec(model, colour, capacity) },
         { ...parent, dependsOn: [this.deployment] },
       );
     }

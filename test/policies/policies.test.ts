@@ -1,0 +1,180 @@
+import { strict as assert } from "assert";
+import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { POLICIES } from "../../policies/policies";
+import type { RegisteredResource } from "../../stacks/synth";
+import { clone, synthShipped } from "../helpers";
+
+type Json = Record<string, any>;
+
+const byName = (name: string) => {
+  const p = POLICIES.find((x) => x.name === name);
+  if (!p) throw new Error(`no policy ${name}`);
+  return p;
+};
+
+/** Runs one resource policy on one resource, with the given config; returns the violations. */
+function checkResource(name: string, type: string, props: Json, config: Json = {}): string[] {
+  const policy = byName(name) as ResourceValidationPolicy;
+  const out: string[] = [];
+  const validate = policy.validateResource as (args: any, report: (m: string) => void) => void;
+  const defaults = Object.fromEntries(Object.entries(policy.configSchema?.properties ?? {}).map(([k, v]) => [k, (v as Json).default]));
+  validate({ type, props, urn: `urn:pulumi:test::modelship::${type}::x`, name: props.metadata?.name ?? "x", getConfig: () => ({ ...defaults, ...config }) }, (m) => out.push(m));
+  return out;
+}
+
+const asPolicyResources = (resources: readonly RegisteredResource[]): PolicyResource[] =>
+  resources.map((r) => ({ type: r.type, props: r.inputs, urn: r.urn, name: r.name, opts: {} as any, isType: () => false, asType: () => undefined, dependencies: [], propertyDependencies: {} }) as unknown as PolicyResource);
+
+function checkStack(name: string, resources: PolicyResource[]): string[] {
+  const policy = byName(name) as StackValidationPolicy;
+  const out: string[] = [];
+  (policy.validateStack as (args: any, report: (m: string) => void) => void)({ resources, getConfig: () => ({}) }, (m) => out.push(m));
+  return out;
+}
+
+describe("policies, one by one", () => {
+  let prod: RegisteredResource[];
+  let staging: RegisteredResource[];
+  const find = (rs: RegisteredResource[], kind: string, name: string) => {
+    const r = rs.find((x) => x.type.endsWith(`:${kind}`) && x.inputs.metadata?.name === name);
+    if (!r) throw new Error(`no ${kind} ${name}`);
+    return r;
+  };
+  before(async () => {
+    prod = (await synthShipped("production")).resources;
+    staging = (await synthShipped("staging")).resources;
+  });
+  const deployment = () => clone(find(prod, "Deployment", "fraud-detector-blue"));
+  const container = (d: RegisteredResource) => d.inputs.spec.template.spec.containers[0];
+  const onDeployment = (policy: string, edit: (d: RegisteredResource) => void, config: Json = {}) => {
+    const d = deployment();
+    edit(d);
+    return checkResource(policy, d.type, d.inputs, config);
+  };
+
+  it("has 14 policies, each with a name, description and enforcement level", () => {
+    assert.equal(POLICIES.length, 14);
+    for (const p of POLICIES) assert.ok(p.name && p.description && p.enforcementLevel, p.name);
+  });
+
+  it("container-resources: passes the rendered pods, flags a missing limit", () => {
+    assert.deepEqual(onDeployment("container-resources", () => undefined), []);
+    const v = onDeployment("container-resources", (d) => delete container(d).resources.limits.memory);
+    assert.deepEqual(v, ['Deployment ml-production/fraud-detector-blue: container "model-server" has no resources.limits.memory']);
+  });
+
+  it("container-probes: passes the rendered pods, flags a missing readiness probe, ignores Jobs", () => {
+    assert.deepEqual(onDeployment("container-probes", () => undefined), []);
+    assert.match(onDeployment("container-probes", (d) => delete container(d).readinessProbe)[0], /has no readinessProbe/);
+    assert.deepEqual(checkResource("container-probes", "kubernetes:batch/v1:Job", { metadata: { name: "j" }, spec: { template: { spec: { containers: [{ name: "c" }] } } } }), []);
+  });
+
+  it("image-pinned-by-digest: passes digests, flags tags", () => {
+    assert.deepEqual(onDeployment("image-pinned-by-digest", () => undefined), []);
+    const staged = find(staging, "Deployment", "fraud-detector-blue");
+    assert.match(checkResource("image-pinned-by-digest", staged.type, staged.inputs)[0], /fraud-detector:1\.4\.0", not pinned by digest/);
+  });
+
+  it("pod-security-restricted: passes the rendered pods, names each missing field", () => {
+    assert.deepEqual(onDeployment("pod-security-restricted", () => undefined), []);
+    const v = onDeployment("pod-security-restricted", (d) => {
+      const sc = container(d).securityContext;
+      sc.allowPrivilegeEscalation = true;
+      sc.readOnlyRootFilesystem = false;
+    });
+    assert.match(v[0], /allowPrivilegeEscalation is not false; readOnlyRootFilesystem is not true/);
+    assert.match(onDeployment("pod-security-restricted", (d) => (container(d).securityContext.capabilities = { drop: ["ALL"], add: ["SYS_ADMIN"] }))[0], /adds capabilities SYS_ADMIN/);
+  });
+
+  it("no-host-access: passes the rendered pods, flags privileged, hostNetwork and hostPath", () => {
+    assert.deepEqual(onDeployment("no-host-access", () => undefined), []);
+    const v = onDeployment("no-host-access", (d) => {
+      d.inputs.spec.template.spec.hostNetwork = true;
+      d.inputs.spec.template.spec.volumes.push({ name: "docker", hostPath: { path: "/var/run/docker.sock" } });
+      container(d).securityContext.privileged = true;
+    });
+    assert.equal(v.length, 3);
+  });
+
+  it("service-account-token-automount: passes the rendered objects, flags an automounting SA or pod", () => {
+    const sa = clone(find(prod, "ServiceAccount", "fraud-detector-blue"));
+    assert.deepEqual(checkResource("service-account-token-automount", sa.type, sa.inputs), []);
+    delete sa.inputs.automountServiceAccountToken;
+    assert.match(checkResource("service-account-token-automount", sa.type, sa.inputs)[0], /automountServiceAccountToken is not false/);
+    assert.match(onDeployment("service-account-token-automount", (d) => delete d.inputs.spec.template.spec.automountServiceAccountToken)[0], /pods automount/);
+  });
+
+  it("hpa-replica-bounds: min <= max, and the production floor for full tracks only", () => {
+    const full = clone(find(prod, "HorizontalPodAutoscaler", "fraud-detector-blue"));
+    const canary = clone(find(prod, "HorizontalPodAutoscaler", "fraud-detector-green"));
+    assert.deepEqual(checkResource("hpa-replica-bounds", full.type, full.inputs, { minReplicas: 2 }), []);
+    assert.deepEqual(checkResource("hpa-replica-bounds", canary.type, { ...canary.inputs, spec: { ...canary.inputs.spec, minReplicas: 1 } }, { minReplicas: 2 }), [], "a candidate sized for its step is exempt");
+    full.inputs.spec.minReplicas = 1;
+    assert.match(checkResource("hpa-replica-bounds", full.type, full.inputs, { minReplicas: 2 })[0], /minReplicas 1 is below 2/);
+    full.inputs.spec.minReplicas = 40;
+    assert.match(checkResource("hpa-replica-bounds", full.type, full.inputs, { minReplicas: 2 })[0], /minReplicas 40 > maxReplicas 30/);
+  });
+
+  it("load-balancer-internal: ClusterIP and internal load balancers pass, a public one does not", () => {
+    const svc = { metadata: { name: "m", namespace: "ml" }, spec: { type: "LoadBalancer" } };
+    assert.match(checkResource("load-balancer-internal", "kubernetes:core/v1:Service", svc)[0], /without an internal annotation/);
+    assert.deepEqual(checkResource("load-balancer-internal", "kubernetes:core/v1:Service", { ...svc, metadata: { ...svc.metadata, annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" } } }), []);
+    assert.deepEqual(checkResource("load-balancer-internal", "kubernetes:core/v1:Service", { ...svc, spec: { type: "ClusterIP" } }), []);
+  });
+
+  it("ecr-scan-immutable: scan on push and immutable tags", () => {
+    const good = { imageScanningConfiguration: { scanOnPush: true }, imageTagMutability: "IMMUTABLE" };
+    assert.deepEqual(checkResource("ecr-scan-immutable", "aws:ecr/repository:Repository", good), []);
+    assert.equal(checkResource("ecr-scan-immutable", "aws:ecr/repository:Repository", { imageScanningConfiguration: { scanOnPush: false } }).length, 2);
+  });
+
+  it("s3-model-bucket-secure: versioned, encrypted, public access blocked", () => {
+    const res = (type: string, name: string, props: Json) => ({ type, name, urn: `urn:${name}`, props }) as unknown as PolicyResource;
+    const bucket = res("aws:s3/bucketV2:BucketV2", "models", { bucket: "acme-models" });
+    const good = [
+      bucket,
+      res("aws:s3/bucketVersioningV2:BucketVersioningV2", "v", { bucket: "acme-models", versioningConfiguration: { status: "Enabled" } }),
+      res("aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "e", { bucket: "acme-models", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } }] }),
+      res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "p", { bucket: "acme-models", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }),
+    ];
+    assert.deepEqual(checkStack("s3-model-bucket-secure", good), []);
+    assert.deepEqual(checkStack("s3-model-bucket-secure", [bucket]), [
+      "S3 bucket models: versioning is not enabled",
+      "S3 bucket models: no server-side encryption configuration",
+      "S3 bucket models: public access not blocked (blockPublicAcls, blockPublicPolicy, ignorePublicAcls, restrictPublicBuckets)",
+    ]);
+  });
+
+  it("serving-has-pdb-and-networkpolicy: the rendered stack passes; a missing PDB is named", () => {
+    assert.deepEqual(checkStack("serving-has-pdb-and-networkpolicy", asPolicyResources(prod)), []);
+    const without = prod.filter((r) => !(r.type.endsWith(":PodDisruptionBudget") && r.inputs.metadata.name === "sentiment-green"));
+    assert.deepEqual(checkStack("serving-has-pdb-and-networkpolicy", asPolicyResources(without)), ["Deployment ml-production/sentiment-green: no PodDisruptionBudget selects its pods"]);
+  });
+
+  it("model-has-monitoring: the rendered stack passes; a model without rules is named", () => {
+    assert.deepEqual(checkStack("model-has-monitoring", asPolicyResources(staging)), []);
+    const without = staging.filter((r) => !r.type.endsWith(":PrometheusRule"));
+    assert.deepEqual(checkStack("model-has-monitoring", asPolicyResources(without)), ["model fraud-detector: no PrometheusRule (alerts)", "model sentiment: no PrometheusRule (alerts)"]);
+  });
+
+  it("route-weights-valid: the rendered stacks pass; weights off 100 or onto a track without pods fail", () => {
+    assert.deepEqual(checkStack("route-weights-valid", asPolicyResources(prod)), []);
+    assert.deepEqual(checkStack("route-weights-valid", asPolicyResources(staging)), []);
+    const broken = clone(prod);
+    const route = find(broken, "HTTPRoute", "fraud-detector");
+    route.inputs.spec.rules.at(-1).backendRefs[1].weight = 20;
+    assert.deepEqual(checkStack("route-weights-valid", asPolicyResources(broken)), ["model fraud-detector (gateway-api): route weights sum to 110 (blue 90, green 20), not 100"]);
+    const cold = clone(prod).filter((r) => !(r.type.endsWith(":HorizontalPodAutoscaler") && r.inputs.metadata.name === "fraud-detector-green"));
+    find(cold, "Deployment", "fraud-detector-green").inputs.spec.replicas = 0;
+    assert.deepEqual(checkStack("route-weights-valid", asPolicyResources(cold)), ["model fraud-detector (gateway-api): 10% of traffic goes to the green track, which runs no pods"]);
+  });
+
+  it("production-weight-on-step: on-step weights pass, off-step ones fail", () => {
+    assert.deepEqual(checkStack("production-weight-on-step", asPolicyResources(prod)), []);
+    const broken = clone(prod);
+    const refs = find(broken, "HTTPRoute", "fraud-detector").inputs.spec.rules.at(-1).backendRefs;
+    refs[0].weight = 67;
+    refs[1].weight = 33;
+    assert.deepEqual(checkStack("production-weight-on-step", asPolicyResources(broken)), ["model fraud-detector (gateway-api): weights blue 67 / green 33 are not on the model's steps (10, 25, 50, 100)"]);
+  });
+});
