@@ -29,9 +29,37 @@ export const isLongRunning = (type: string) => ["Deployment", "StatefulSet", "Da
 
 export const describe = (type: string, props: Record<string, any>) => `${kindOf(type) ?? type} ${props.metadata?.namespace ? `${props.metadata.namespace}/` : ""}${props.metadata?.name ?? "?"}`;
 
-/** Whether every key/value of a selector appears in the labels. */
-export const selects = (selector: Record<string, string> | undefined, labels: Record<string, string> | undefined) =>
-  !!selector && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+/**
+ * Whether a Kubernetes label selector selects the labels: matchLabels and matchExpressions
+ * together; an empty selector selects everything (as in a NetworkPolicy's podSelector: {}).
+ */
+export function selects(selector: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!selector) return false;
+  const l = labels ?? {};
+  const byLabel = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => l[k] === v);
+  const byExpression = (selector.matchExpressions ?? []).every((e) => {
+    switch (e.operator) {
+      case "In":
+        return k(l, e.key) && (e.values ?? []).includes(l[e.key]);
+      case "NotIn":
+        return !k(l, e.key) || !(e.values ?? []).includes(l[e.key]);
+      case "Exists":
+        return k(l, e.key);
+      case "DoesNotExist":
+        return !k(l, e.key);
+      default:
+        return false;
+    }
+  });
+  return byLabel && byExpression;
+}
+
+const k = (labels: Record<string, string>, key: string) => Object.prototype.hasOwnProperty.call(labels, key);
 
 /** A Deployment created by modelship to serve a model. */
 export const isServingDeployment = (type: string, props: Record<string, any>) =>

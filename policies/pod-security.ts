@@ -14,6 +14,7 @@ export const podSecurityRestricted: ResourceValidationPolicy = {
       const sc = c.securityContext ?? {};
       const problems = [
         !(sc.runAsNonRoot ?? podCtx.runAsNonRoot) && "runAsNonRoot is not true",
+        (sc.runAsUser ?? podCtx.runAsUser) === 0 && "runAsUser is 0 (root)",
         sc.allowPrivilegeEscalation !== false && "allowPrivilegeEscalation is not false",
         !(sc.capabilities?.drop ?? []).includes("ALL") && "capabilities do not drop ALL",
         (sc.capabilities?.add ?? []).some((cap: string) => cap !== "NET_BIND_SERVICE") && `adds capabilities ${sc.capabilities.add.join(", ")}`,

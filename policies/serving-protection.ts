@@ -12,8 +12,8 @@ export const servingHasPdbAndNetworkPolicy: StackValidationPolicy = {
     for (const d of args.resources.filter((r) => isServingDeployment(r.type, r.props))) {
       const ns = d.props.metadata?.namespace;
       const labels = d.props.spec?.template?.metadata?.labels;
-      const pdb = args.resources.some((r) => kindOf(r.type) === "PodDisruptionBudget" && inNamespace(r, ns) && selects(r.props.spec?.selector?.matchLabels, labels));
-      const netpol = args.resources.some((r) => kindOf(r.type) === "NetworkPolicy" && inNamespace(r, ns) && selects(r.props.spec?.podSelector?.matchLabels, labels));
+      const pdb = args.resources.some((r) => kindOf(r.type) === "PodDisruptionBudget" && inNamespace(r, ns) && selects(r.props.spec?.selector, labels));
+      const netpol = args.resources.some((r) => kindOf(r.type) === "NetworkPolicy" && inNamespace(r, ns) && selects(r.props.spec?.podSelector, labels));
       if (!pdb) reportViolation(`${describe(d.type, d.props)}: no PodDisruptionBudget selects its pods`, d.urn);
       if (!netpol) reportViolation(`${describe(d.type, d.props)}: no NetworkPolicy selects its pods`, d.urn);
     }

@@ -5,7 +5,8 @@ import { nextStep } from "../components/serving/capacity";
 
 export interface TrackState {
   version: string;
-  image: string;
+  /** Absent when the model builds the track's image. */
+  image?: string;
   modelUri: string;
   weight: number;
   retired?: boolean;
@@ -22,7 +23,7 @@ export interface ModelState {
 }
 
 export type RolloutCommand =
-  | { kind: "release"; version: string; image: string; modelUri?: string; metrics?: Record<string, number> }
+  | { kind: "release"; version: string; image?: string; modelUri?: string; metrics?: Record<string, number> }
   | { kind: "promote"; to?: number; force?: boolean }
   | { kind: "rollback" }
   | { kind: "retire" };
@@ -73,7 +74,7 @@ function release(m: ModelState, cmd: Extract<RolloutCommand, { kind: "release" }
     if (!idle.modelUri.includes(idle.version)) throw new RolloutRefusal(`cannot derive the model URI of ${cmd.version} from ${idle.modelUri}; pass --model-uri`);
     modelUri = idle.modelUri.split(idle.version).join(cmd.version);
   }
-  const released: TrackState = { version: cmd.version, image: cmd.image, modelUri, weight: 0 };
+  const released: TrackState = { version: cmd.version, ...(cmd.image ? { image: cmd.image } : {}), modelUri, weight: 0 };
   if (cmd.metrics) released.metrics = cmd.metrics;
   return { ...m, tracks: { ...m.tracks, [c]: released } };
 }

@@ -46,7 +46,7 @@ export function modelState(m: ModelConfig): ModelState {
     const t = m.tracks[c];
     return {
       version: t.version,
-      image: t.image,
+      ...(t.image !== undefined ? { image: t.image } : {}),
       modelUri: t.modelUri,
       weight: t.weight,
       ...(t.retired ? { retired: true } : {}),

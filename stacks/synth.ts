@@ -2,6 +2,7 @@
 // runtime and collects what it registers — the same program `pulumi up` runs.
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelSummary } from "../components/serving";
+import { providerCall, providerOutputs, unknownValue } from "./placeholders";
 import { readProject, readStackConfig, SECRET_PLACEHOLDER, type Project, type StackConfig } from "./stackfile";
 
 export interface RegisteredResource {
@@ -36,8 +37,7 @@ export interface SynthResult {
   outputs: StackOutputs;
 }
 
-/** How synth marks a value that only a real provider knows. */
-export const unknownValue = (what: string) => `[known after apply: ${what}]`;
+export { unknownValue };
 
 const isKube = (type: string) => type.startsWith("kubernetes:") && !type.startsWith("kubernetes:index:");
 
@@ -85,10 +85,12 @@ async function synthesizeNow(dir: string, stack: string, stackConfig?: StackConf
     {
       newResource(args) {
         resources.push({ type: args.type, name: args.name, urn: "", parent: "", dependencies: [], ...request, inputs: hideSecrets(args.inputs) });
-        return { id: mockId(args), state: args.inputs };
+        return { id: mockId(args), state: { ...args.inputs, ...providerOutputs(args.type, args.name, args.inputs) } };
       },
       call(args) {
-        throw new Error(`synth has no offline answer for ${args.token}`);
+        const answer = providerCall(args.token);
+        if (!answer) throw new Error(`synth has no offline answer for ${args.token}`);
+        return answer;
       },
     },
     project.name,

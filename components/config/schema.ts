@@ -59,7 +59,8 @@ const labels = z.record(labelKey, labelValue);
 
 const track = z.strictObject({
   version: labelValue.min(1, { error: "expected a version, got an empty string" }),
-  image: matching(IMAGE, "an image reference `repo:tag` or `repo@sha256:<digest>`"),
+  /** Omitted when the model has `build`: the track then runs the image built for its version. */
+  image: matching(IMAGE, "an image reference `repo:tag` or `repo@sha256:<digest>`").optional(),
   modelUri: matching(/^[a-z][a-z0-9+.-]*:\/\/\S+$/, "a URI such as s3://bucket/models/1.0"),
   weight: int(0, 100),
   /** Retired tracks take no traffic and run the model's `idle` policy. */
@@ -278,6 +279,14 @@ const model = z.strictObject({
   /** Candidate weights a promotion walks through, ending at 100. */
   steps: z.array(int(1, 100)).min(1).optional(),
   monitoring: modelMonitoring,
+  /** Builds the serving image (pushed to the model's ECR repository) for tracks without `image`. */
+  build: z
+    .strictObject({
+      context: z.string().min(1),
+      dockerfile: z.string().min(1).default("Dockerfile"),
+      platform: matching(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/, "a platform such as linux/amd64").default("linux/amd64"),
+    })
+    .optional(),
   /** Minimum offline metrics a version must have recorded before it may be promoted. */
   thresholds: z.record(z.string(), z.number()).optional(),
 });
@@ -362,12 +371,31 @@ export const fleetSchema = z
         dashboardFolder: z.string().min(1).default("ML models"),
       })
       .prefault({}),
+    aws: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        region: matching(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, "an AWS region such as eu-west-1").optional(),
+        /** The EKS cluster's IAM OIDC provider, which IRSA roles trust. */
+        oidcProviderArn: matching(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/\S+$/, "an IAM OIDC provider ARN").optional(),
+        oidcProviderUrl: matching(/^(https:\/\/)?[a-z0-9.-]+(\/\S*)?$/, "the OIDC issuer URL, e.g. https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE").optional(),
+        /** Creates this S3 bucket for model artifacts (versioned, encrypted, private). */
+        artifactsBucket: matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name").optional(),
+        /** KMS key for the bucket and for decrypting artifacts. */
+        kmsKeyArn: matching(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-f0-9-]+$/, "a KMS key ARN").optional(),
+        /** ECR lifecycle: how many release images to keep, and when untagged layers expire. */
+        keepImages: int(1, 1000).default(30),
+        untaggedExpiryDays: int(1, 365).default(7),
+      })
+      .prefault({}),
     /** Secret values (`pulumi config set --secret --path 'secrets.NAME'`), referenced by env `{secret: NAME}`. */
     secrets: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.string()).default({}),
     models: z.array(model).min(1, { error: "expected at least one model" }),
   })
   .superRefine((fleet, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    if (fleet.aws.enabled) {
+      for (const k of ["oidcProviderArn", "oidcProviderUrl"] as const) if (!fleet.aws[k]) issue(["aws", k], "required when modelship:aws.enabled (IRSA roles trust the cluster's OIDC provider)");
+    }
     const seen = new Map<string, number>();
     fleet.models.forEach((m, i) => {
       const at = (...p: (string | number)[]) => ["models", i, ...p];
@@ -385,7 +413,8 @@ export const fleetSchema = z
         if (m.tracks[c].retired && m.tracks[c].weight > 0) {
           issue(at("tracks", c, "weight"), `a retired track takes no traffic, got weight ${m.tracks[c].weight}`);
         }
-        if (fleet.environment === "production" && !isDigestPinned(m.tracks[c].image)) {
+        const image = m.tracks[c].image;
+        if (fleet.environment === "production" && image !== undefined && !isDigestPinned(image)) {
           issue(at("tracks", c, "image"), `production images must be pinned by digest (repo@sha256:...), got "${m.tracks[c].image}"`);
         }
       }
@@ -438,6 +467,18 @@ export const fleetSchema = z
         }
         if (m.steps && m.steps.some((s) => s !== 100)) {
           issue(at("steps"), `the "${router.name}" router (${routerKey}) only switches all traffic, so steps can only be [100], got [${m.steps.join(", ")}]`);
+        }
+      }
+      for (const c of COLOURS) {
+        if (!m.tracks[c].image && !m.build) issue(at("tracks", c, "image"), "required (or give the model a build to make it)");
+      }
+      if (m.build && !fleet.aws.enabled) issue(at("build"), "pushes to the model's ECR repository: needs modelship:aws.enabled");
+      if (fleet.aws.enabled) {
+        for (const c of COLOURS) {
+          const uri = m.tracks[c].modelUri;
+          const under = /^s3:\/\/([^/]+)\/([^/]+)\//.exec(uri);
+          if (!under || under[2] !== m.name) issue(at("tracks", c, "modelUri"), `with modelship:aws the pods may read only s3://<bucket>/${m.name}/...; got ${uri}`);
+          else if (fleet.aws.artifactsBucket && under[1] !== fleet.aws.artifactsBucket) issue(at("tracks", c, "modelUri"), `expected a URI in the artifacts bucket s3://${fleet.aws.artifactsBucket}/${m.name}/..., got ${uri}`);
         }
       }
       const mon = m.monitoring;

@@ -73,7 +73,8 @@ export const gatewayApiRouter: RouterDefinition = {
   ingressPeers: (ctx) => ({ peers: [{ namespace: settingsOf(ctx).gateway.namespace }], callers: false }),
   observedWeights(model, objects) {
     const route = objects.find((o) => o.kind === "HTTPRoute" && o.metadata.name === model);
-    const weighted = route?.spec.rules.find((r: any) => r.matches.every((m: any) => !m.headers));
+    // A rule without matches is Gateway API's default (PathPrefix /): the weighted one too.
+    const weighted = route?.spec.rules.find((r: any) => (r.matches ?? []).every((m: any) => !m.headers));
     return weighted && weightsByColour(model, weighted.backendRefs.map((b: any) => [b.name, b.weight ?? 1]));
   },
 };

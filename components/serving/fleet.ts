@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { FleetConfig } from "../config/schema";
+import * as aws from "@pulumi/aws";
+import { ModelArtifacts } from "../aws";
 import { fleetMonitoringObjects, Monitoring } from "../monitoring";
 import { MANAGED_BY } from "./labels";
 import { ModelServing } from "./model";
@@ -43,7 +45,12 @@ export class ModelFleet extends pulumi.ComponentResource {
       this.namespace = pulumi.output(config.namespace);
     }
 
-    this.models = config.models.map((model) => new ModelServing(model.name, { namespace: this.namespace, model, fleet: config }, { parent: this }));
+    // An explicit region gets its own provider; otherwise the stack's aws:region applies.
+    const awsOpts = config.aws.enabled && config.aws.region ? { providers: { aws: new aws.Provider("aws", { region: config.aws.region }, { parent: this }) } } : {};
+    if (config.aws.enabled && config.aws.artifactsBucket) {
+      new ModelArtifacts("model-artifacts", { bucket: config.aws.artifactsBucket, kmsKeyArn: config.aws.kmsKeyArn }, { ...awsOpts, parent: this });
+    }
+    this.models = config.models.map((model) => new ModelServing(model.name, { namespace: this.namespace, model, fleet: config, awsOpts }, { parent: this }));
     if (config.monitoring.enabled) {
       const objects = fleetMonitoringObjects(config.models, { namespace: config.namespace, settings: config.monitoring });
       new Monitoring("fleet-monitoring", { objects, dependsOn: ns ? [ns] : [] }, { parent: this });

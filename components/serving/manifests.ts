@@ -77,7 +77,8 @@ export const containerSecurityContext = {
   seccompProfile: { type: "RuntimeDefault" },
 };
 
-export function deploymentSpec(model: ModelConfig, colour: Colour, capacity: TrackCapacity) {
+/** `image` is the configured image or, for a built one, its pushed digest (any value the caller resolves). */
+export function deploymentSpec<Image = string>(model: ModelConfig, colour: Colour, capacity: TrackCapacity, image: Image) {
   const track = model.tracks[colour];
   const selector = trackSelector(model.name, colour);
   return {
@@ -104,7 +105,7 @@ export function deploymentSpec(model: ModelConfig, colour: Colour, capacity: Tra
         containers: [
           {
             name: CONTAINER_NAME,
-            image: track.image,
+            image,
             imagePullPolicy: "IfNotPresent",
             ports: [
               { name: HTTP_PORT_NAME, containerPort: model.port, protocol: "TCP" },

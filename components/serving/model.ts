@@ -1,10 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Colour, FleetConfig, ModelConfig } from "../config/schema";
+import { s3Location, TrackIdentity, ModelRepository } from "../aws";
+import { COLOURS, type Colour, type FleetConfig, type ModelConfig } from "../config/schema";
+import { ModelImage } from "../image";
 import { modelMonitoringObjects, Monitoring, routeWeightRule } from "../monitoring";
 import { ingressPeers, ModelRoute, ROUTER_DEFINITIONS, ROUTERS } from "../routing";
 import { planCapacity, type TrackCapacity } from "./capacity";
-import { modelLabels } from "./labels";
+import { modelLabels, trackName } from "./labels";
 import { envSecretName, networkPolicySpec, referencedSecrets } from "./manifests";
 import { ServingTrack } from "./track";
 
@@ -13,7 +15,9 @@ export interface ModelServingArgs {
   namespace: pulumi.Input<string>;
   model: ModelConfig;
   /** Stack-wide settings: namespace, router settings, network policy, secrets. */
-  fleet: Pick<FleetConfig, "namespace" | "routers" | "networkPolicy" | "secrets" | "monitoring">;
+  fleet: Pick<FleetConfig, "namespace" | "routers" | "networkPolicy" | "secrets" | "monitoring" | "aws">;
+  /** Provider options for AWS resources (an explicit region, when configured). */
+  awsOpts?: pulumi.ComponentResourceOptions;
 }
 
 /** What a stack reports per model (stack output `models`), plain data. */
@@ -54,11 +58,43 @@ export class ModelServing extends pulumi.ComponentResource {
             parent,
           );
 
+    const aws = fleet.aws.enabled ? fleet.aws : undefined;
+    const awsParent = { ...args.awsOpts, parent: this };
+    const repository = aws && new ModelRepository(`${model.name}-images`, { repositoryName: `modelship/${model.name}`, keepImages: aws.keepImages, untaggedExpiryDays: aws.untaggedExpiryDays, kmsKeyArn: aws.kmsKeyArn }, awsParent);
+    // A track without a configured image runs the image built for its version, by digest.
+    const images = Object.fromEntries(
+      COLOURS.map((c) => {
+        const configured = model.tracks[c].image;
+        if (configured !== undefined || !model.build || !repository) return [c, pulumi.output(configured ?? "")];
+        const built = new ModelImage(`${model.name}-${c}`, { repositoryUrl: repository.url, tag: model.tracks[c].version, ...model.build }, awsParent);
+        return [c, built.digestRef];
+      }),
+    ) as Record<Colour, pulumi.Output<string>>;
+    // IRSA: each track may read only its model's artifacts (the schema checks the URIs).
+    const roleArn = (c: Colour) => {
+      const where = aws && s3Location(model.tracks[c].modelUri);
+      if (!aws || !where) return undefined;
+      return new TrackIdentity(
+        `${model.name}-${c}`,
+        {
+          roleName: `modelship-${fleet.namespace}-${trackName(model.name, c)}`.slice(0, 64),
+          oidcProviderArn: aws.oidcProviderArn!,
+          oidcProviderUrl: aws.oidcProviderUrl!,
+          namespace: fleet.namespace,
+          serviceAccount: trackName(model.name, c),
+          bucket: where.bucket,
+          prefix: where.prefix,
+          kmsKeyArn: aws.kmsKeyArn,
+        },
+        awsParent,
+      ).roleArn;
+    };
+
     this.capacity = planCapacity(model, ROUTERS[model.router].capacity);
     const track = (colour: Colour) =>
       new ServingTrack(
         `${model.name}-${colour}`,
-        { namespace, model, colour, capacity: this.capacity[colour], dependsOn: envSecret ? [envSecret] : [] },
+        { namespace, model, colour, capacity: this.capacity[colour], image: images[colour], roleArn: roleArn(colour), dependsOn: envSecret ? [envSecret] : [] },
         parent,
       );
     this.tracks = { blue: track("blue"), green: track("green") };
@@ -87,9 +123,9 @@ export class ModelServing extends pulumi.ComponentResource {
     );
 
     const trackSummary = (c: Colour) =>
-      this.tracks[c].serviceName.apply((service) => ({
+      pulumi.all([this.tracks[c].serviceName, images[c]]).apply(([service, image]) => ({
         version: model.tracks[c].version,
-        image: model.tracks[c].image,
+        image,
         weight: model.tracks[c].weight,
         service,
         ...this.capacity[c],

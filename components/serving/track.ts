@@ -10,6 +10,10 @@ export interface ServingTrackArgs {
   model: ModelConfig;
   colour: Colour;
   capacity: TrackCapacity;
+  /** The image the pods run: the configured one, or the digest of the image built for the track. */
+  image: pulumi.Input<string>;
+  /** IAM role the pods assume through IRSA, when AWS integration is on. */
+  roleArn?: pulumi.Input<string>;
   /** Resources the pods need first, e.g. the Secret their env refers to. */
   dependsOn?: pulumi.Resource[];
 }
@@ -32,13 +36,14 @@ export class ServingTrack extends pulumi.ComponentResource {
     const metadata = { name: objectName, namespace, labels };
     const parent = { parent: this };
 
-    this.serviceAccount = new k8s.core.v1.ServiceAccount(objectName, { metadata, automountServiceAccountToken: false }, parent);
+    const irsa = args.roleArn ? { annotations: { "eks.amazonaws.com/role-arn": args.roleArn } } : {};
+    this.serviceAccount = new k8s.core.v1.ServiceAccount(objectName, { metadata: { ...metadata, ...irsa }, automountServiceAccountToken: false }, parent);
 
     this.deployment = new k8s.apps.v1.Deployment(
       objectName,
       {
         metadata: { ...metadata, labels: podLabels(model.name, colour, model.tracks[colour].version) },
-        spec: deploymentSpec(model, colour, capacity),
+        spec: deploymentSpec(model, colour, capacity, args.image),
       },
       { ...parent, dependsOn: [this.serviceAccount, ...(args.dependsOn ?? [])] },
     );

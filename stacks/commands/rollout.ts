@@ -3,11 +3,12 @@ import { candidateColour, type RolloutCommand } from "../rollout";
 import { mutationFlags, runMutation } from "./mutate";
 import { UsageError, type CommandContext } from "./types";
 
-export const releaseHelp = `modelship release --stack STACK --model MODEL --version V --image IMAGE [--model-uri URI] [--metrics name=value,...] [--dry-run] [--preview|--up]
+export const releaseHelp = `modelship release --stack STACK --model MODEL --version V [--image IMAGE] [--model-uri URI] [--metrics name=value,...] [--dry-run] [--preview|--up]
 
 Puts a new version on the idle track at weight 0, reachable only through the preview route.
-Refuses while the idle track has weight. Without --model-uri, the version in the idle track's
-URI is replaced. --metrics records the version's offline evaluation (for the quality gate).
+Refuses while the idle track has weight. Without --image, a model with \`build\` builds the
+version's image and runs it by digest. Without --model-uri, the version in the idle track's URI
+is replaced. --metrics records the version's offline evaluation (for the quality gate).
 ${mutationFlags}`;
 
 export const promoteHelp = `modelship promote --stack STACK --model MODEL [--to N] [--force] [--dry-run] [--preview|--up]
@@ -47,7 +48,7 @@ export function releaseCommand(ctx: CommandContext): Promise<number> {
   const cmd: RolloutCommand = {
     kind: "release",
     version: ctx.args.required("version"),
-    image: ctx.args.required("image"),
+    image: ctx.args.optional("image"),
     modelUri: ctx.args.optional("model-uri"),
     ...(metrics ? { metrics: parseMetrics(metrics) } : {}),
   };

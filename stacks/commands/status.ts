@@ -45,7 +45,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
     const rows = [["TRACK", "ROLE", "VERSION", "WEIGHT", "REPLICAS", "IMAGE"]];
     for (const c of ["blue", "green"] as const) {
       const t = m.tracks[c];
-      rows.push([c, t.role, t.version, `${t.weight}%`, `${t.minReplicas}-${t.maxReplicas}`, t.image]);
+      rows.push([c, t.role, t.version, `${t.weight}%`, `${t.minReplicas}-${t.maxReplicas}`, t.image ?? "(built from build.context)"]);
     }
     ctx.print(table(rows).replace(/^/gm, "  "));
     ctx.print(`  next promote: ${m.next}`);

@@ -71,8 +71,8 @@ describe("policies, one by one", () => {
 
   it("image-pinned-by-digest: passes digests, flags tags", () => {
     assert.deepEqual(onDeployment("image-pinned-by-digest", () => undefined), []);
-    const staged = find(staging, "Deployment", "fraud-detector-blue");
-    assert.match(checkResource("image-pinned-by-digest", staged.type, staged.inputs)[0], /fraud-detector:1\.4\.0", not pinned by digest/);
+    const staged = find(staging, "Deployment", "fraud-detector-green");
+    assert.match(checkResource("image-pinned-by-digest", staged.type, staged.inputs)[0], /fraud-detector:1\.3\.2", not pinned by digest/);
   });
 
   it("pod-security-restricted: passes the rendered pods, names each missing field", () => {

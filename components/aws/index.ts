@@ -1,0 +1,4 @@
+export * from "./artifacts";
+export * from "./documents";
+export * from "./identity";
+export * from "./repository";

@@ -1,0 +1,34 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ecrLifecyclePolicy } from "./documents";
+
+export interface ModelRepositoryArgs {
+  /** Repository name, e.g. `modelship/fraud-detector`. */
+  repositoryName: string;
+  keepImages: number;
+  untaggedExpiryDays: number;
+  kmsKeyArn?: string;
+}
+
+/** The model's image repository: scanned on push, immutable tags, encrypted, pruned. */
+export class ModelRepository extends pulumi.ComponentResource {
+  readonly repository: aws.ecr.Repository;
+  readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: ModelRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("modelship:aws:ModelRepository", name, {}, opts);
+    this.repository = new aws.ecr.Repository(
+      name,
+      {
+        name: args.repositoryName,
+        imageScanningConfiguration: { scanOnPush: true },
+        imageTagMutability: "IMMUTABLE",
+        encryptionConfigurations: [args.kmsKeyArn ? { encryptionType: "KMS", kmsKey: args.kmsKeyArn } : { encryptionType: "AES256" }],
+      },
+      { parent: this },
+    );
+    new aws.ecr.LifecyclePolicy(name, { repository: this.repository.name, policy: ecrLifecyclePolicy(args.keepImages, args.untaggedExpiryDays) }, { parent: this });
+    this.url = this.repository.repositoryUrl;
+    this.registerOutputs({ url: this.url });
+  }
+}
