@@ -32,6 +32,7 @@ export function detectionTable(log: (line: string) => void = () => undefined): D
   });
 }
 
+// Standalone: `npx ts-node test/bench/detection.ts` prints just this table.
 if (require.main === module) {
   const start = Date.now();
   const rows = detectionTable((l) => console.error(l));
