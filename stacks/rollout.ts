@@ -1,7 +1,7 @@
 // The rollout state machine (pure): release, promote, rollback and retire as changes to one
 // model's config. Every change is a small edit of the stack file that `pulumi up` applies.
 import { otherColour, type Colour } from "../components/config/schema";
-import { nextStep } from "../components/serving/capacity";
+import { nextStep, provisionedStep, reachedWeight as reached } from "../components/serving/capacity";
 
 export interface TrackState {
   version: string;
@@ -37,9 +37,6 @@ export class RolloutRefusal extends Error {
 }
 
 export const candidateColour = (m: Pick<ModelState, "stable">): Colour => otherColour(m.stable);
-
-/** The highest weight the track's current version has carried. */
-const reached = (t: TrackState) => Math.max(t.weight, t.peakWeight ?? 0);
 
 /** Keeps `peakWeight` only where it says more than `weight`, so files stay small. */
 function track(t: TrackState, changes: Partial<TrackState>): TrackState {
@@ -85,7 +82,7 @@ function promote(m: ModelState, cmd: Extract<RolloutCommand, { kind: "promote" }
   if (cand.retired) throw new RolloutRefusal(`the ${c} track is retired; release a version onto it first`);
   if (cand.weight >= 100) throw new RolloutRefusal(`the ${c} track already takes all traffic`);
   if (cand.weight === 0 && reached(cand) >= 100) throw new RolloutRefusal(`the ${c} track is the previous stable; rollback restores it, retire idles it`);
-  const provisioned = reached(cand) >= 100 ? 100 : nextStep(m.steps, reached(cand));
+  const provisioned = provisionedStep(m.steps, cand);
   const to = cmd.to ?? nextStep(m.steps, cand.weight);
   if (!Number.isInteger(to) || to <= cand.weight || to > 100) throw new RolloutRefusal(`--to must be a whole number above the current ${cand.weight}% and at most 100, got ${to}`);
   if (to > provisioned && !cmd.force) {

@@ -43,6 +43,15 @@ export function nextStep(steps: readonly number[], weight: number): number {
   return steps.find((s) => s > weight) ?? 100;
 }
 
+/** The highest weight the track's current version has carried. */
+export const reachedWeight = (t: { weight: number; peakWeight?: number }) => Math.max(t.weight, t.peakWeight ?? 0);
+
+/** The weight a non-retired candidate is provisioned for: the step after the highest it reached. */
+export function provisionedStep(steps: readonly number[], t: { weight: number; peakWeight?: number }): number {
+  const reached = reachedWeight(t);
+  return reached >= 100 ? 100 : nextStep(steps, reached);
+}
+
 /** ceil(percent% × replicas) in integer arithmetic. */
 export const share = (percent: number, replicas: number) => Math.ceil((percent * replicas) / 100);
 
@@ -72,9 +81,7 @@ function trackCapacity(m: CapacityModel, c: Colour, mode: CapacityMode): TrackCa
       return m.idle === "warm" ? { role, minReplicas: min, maxReplicas: min, sizedFor: 0 } : { role, minReplicas: 0, maxReplicas: 0, sizedFor: 0 };
     case "previous":
     case "candidate": {
-      const reached = Math.max(t.weight, t.peakWeight ?? 0);
-      const step = reached >= 100 ? 100 : nextStep(m.steps, reached);
-      return sized(Math.max(step, m.route?.mirror?.percent ?? 0), m.previewReplicas);
+      return sized(Math.max(provisionedStep(m.steps, t), m.route?.mirror?.percent ?? 0), m.previewReplicas);
     }
   }
 }
