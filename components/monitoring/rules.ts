@@ -1,29 +1,9 @@
 // Recording and alerting rules of one model, derived from its metrics contract (pure).
-import type { ModelConfig } from "../config/schema";
-import type { MetricsContract } from "./contract";
 import { BY_MODEL, BY_TRACK } from "./promql";
+import { annotations, type AlertRule, type RecordingRule, type RuleContext, type RuleGroup } from "./rule-types";
 import { sloRuleGroup } from "./slo";
 
-export interface RecordingRule {
-  record: string;
-  expr: string;
-  labels?: Record<string, string>;
-}
-
-export interface AlertRule {
-  alert: string;
-  expr: string;
-  for?: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-}
-
-export type Rule = RecordingRule | AlertRule;
-
-export interface RuleGroup {
-  name: string;
-  rules: Rule[];
-}
+export * from "./rule-types";
 
 /** Recorded series (mixin style `level:metric:operations`); the model and track come as labels. */
 export const RECORD = {
@@ -36,23 +16,6 @@ export const RECORD = {
 
 export const LATENCY_QUANTILES = [0.5, 0.95, 0.99] as const;
 
-export interface RuleContext {
-  contract: MetricsContract;
-  model: ModelConfig;
-  runbookBaseUrl: string;
-  /** Link to the model's dashboard, when Grafana's URL is known. */
-  dashboardUrl?: string;
-}
-
-/** Alert annotations every rule carries: what, why, and where to go next. */
-export function annotations(ctx: RuleContext, alert: string, summary: string, description: string): Record<string, string> {
-  return {
-    summary,
-    description,
-    runbook_url: `${ctx.runbookBaseUrl}#${alert.toLowerCase()}`,
-    ...(ctx.dashboardUrl ? { dashboard_url: `${ctx.dashboardUrl}?var-track={{ $labels.track }}` } : {}),
-  };
-}
 
 const matchers = (ctx: RuleContext) => `namespace="${ctx.contract.scope.namespace}",model="${ctx.contract.scope.model}"`;
 const m = (ctx: RuleContext) => `{${matchers(ctx)}}`;

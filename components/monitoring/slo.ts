@@ -1,6 +1,6 @@
 // Multi-window, multi-burn-rate SLO alerts (the Google SRE workbook's recipe), per model.
 import { BY_MODEL } from "./promql";
-import { annotations, type AlertRule, type RecordingRule, type RuleContext, type RuleGroup } from "./rules";
+import { annotations, type AlertRule, type RecordingRule, type RuleContext, type RuleGroup } from "./rule-types";
 
 /** Burn rate, long and short window, severity and hold time of each alert. */
 export const BURN_WINDOWS = [

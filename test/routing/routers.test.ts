@@ -3,6 +3,7 @@ import { ConfigError, parseFleetConfig } from "../../components/config";
 import { ROUTER_DEFINITIONS, ROUTER_NAMES, routeObjectsOf, type RouterName } from "../../components/routing";
 import { cookieAlways } from "../../components/routing/istio";
 import { LABEL } from "../../components/serving/labels";
+import { diffObjects, objectKey, touched } from "../../stacks/objectdiff";
 import type { KubeObject, SynthResult } from "../../stacks/synth";
 import { synthesize } from "../../stacks/synth";
 import { validateObject } from "../kube-schemas";
@@ -42,14 +43,12 @@ function setCandidateWeight(m: any, weight: number) {
 
 const render = (config: Record<string, unknown>) => synthesize(tempProject("production", config), "production");
 
-const key = (o: KubeObject) => `${o.kind}/${o.metadata.name}`;
+const key = objectKey;
 
-/** Objects that differ between two renders (added, removed or changed). */
+/** Objects that differ between two renders (added, removed or changed), with the object itself. */
 function changed(a: SynthResult, b: SynthResult): KubeObject[] {
-  const before = new Map(a.objects.map((o) => [key(o), JSON.stringify(o)]));
-  const after = new Map(b.objects.map((o) => [key(o), JSON.stringify(o)]));
-  const keys = new Set([...before.keys(), ...after.keys()]);
-  return [...keys].filter((k) => before.get(k) !== after.get(k)).map((k) => [...a.objects, ...b.objects].find((o) => key(o) === k)!);
+  const keys = touched(diffObjects(a.objects, b.objects));
+  return keys.map((k) => [...a.objects, ...b.objects].find((o) => objectKey(o) === k)!);
 }
 
 const stepsOf = (router: RouterName) => (ROUTER_DEFINITIONS[router].capabilities.weights === "switch" ? [0, 100] : [0, 10, 25, 50, 100]);
