@@ -2,3 +2,4 @@ export * from "./artifacts";
 export * from "./documents";
 export * from "./identity";
 export * from "./repository";
+export * from "./plan";

@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { s3Location, TrackIdentity, ModelRepository } from "../aws";
-import { COLOURS, type Colour, type FleetConfig, type ModelConfig } from "../config/schema";
+import { modelAwsPlan, ModelRepository, TrackIdentity } from "../aws";
+import type { Colour, FleetConfig, ModelConfig } from "../config/schema";
 import { ModelImage } from "../image";
 import { modelMonitoringObjects, Monitoring, routeWeightRule } from "../monitoring";
 import { ingressPeers, ModelRoute, ROUTER_DEFINITIONS, ROUTERS } from "../routing";
 import { planCapacity, type TrackCapacity } from "./capacity";
-import { modelLabels, trackName } from "./labels";
+import { modelLabels } from "./labels";
 import { envSecretName, networkPolicySpec, referencedSecrets } from "./manifests";
 import { ServingTrack } from "./track";
 
@@ -58,36 +58,19 @@ export class ModelServing extends pulumi.ComponentResource {
             parent,
           );
 
-    const aws = fleet.aws.enabled ? fleet.aws : undefined;
+    const plan = modelAwsPlan(model, fleet);
     const awsParent = { ...args.awsOpts, parent: this };
-    const repository = aws && new ModelRepository(`${model.name}-images`, { repositoryName: `modelship/${model.name}`, keepImages: aws.keepImages, untaggedExpiryDays: aws.untaggedExpiryDays, kmsKeyArn: aws.kmsKeyArn }, awsParent);
-    // A track without a configured image runs the image built for its version, by digest.
-    const images = Object.fromEntries(
-      COLOURS.map((c) => {
-        const configured = model.tracks[c].image;
-        if (configured !== undefined || !model.build || !repository) return [c, pulumi.output(configured ?? "")];
-        const built = new ModelImage(`${model.name}-${c}`, { repositoryUrl: repository.url, tag: model.tracks[c].version, ...model.build }, awsParent);
-        return [c, built.digestRef];
-      }),
-    ) as Record<Colour, pulumi.Output<string>>;
-    // IRSA: each track may read only its model's artifacts (the schema checks the URIs).
+    const repository = plan.repository && new ModelRepository(`${model.name}-images`, plan.repository, awsParent);
+    const image = (c: Colour): pulumi.Output<string> => {
+      const source = plan.images[c];
+      // A build is planned only with AWS on, so the repository exists.
+      if ("image" in source) return pulumi.output(source.image);
+      return new ModelImage(`${model.name}-${c}`, { repositoryUrl: repository!.url, ...source.build }, awsParent).digestRef;
+    };
+    const images = { blue: image("blue"), green: image("green") };
     const roleArn = (c: Colour) => {
-      const where = aws && s3Location(model.tracks[c].modelUri);
-      if (!aws || !where) return undefined;
-      return new TrackIdentity(
-        `${model.name}-${c}`,
-        {
-          roleName: `modelship-${fleet.namespace}-${trackName(model.name, c)}`.slice(0, 64),
-          oidcProviderArn: aws.oidcProviderArn!,
-          oidcProviderUrl: aws.oidcProviderUrl!,
-          namespace: fleet.namespace,
-          serviceAccount: trackName(model.name, c),
-          bucket: where.bucket,
-          prefix: where.prefix,
-          kmsKeyArn: aws.kmsKeyArn,
-        },
-        awsParent,
-      ).roleArn;
+      const identity = plan.identities[c];
+      return identity && new TrackIdentity(`${model.name}-${c}`, identity, awsParent).roleArn;
     };
 
     this.capacity = planCapacity(model, ROUTERS[model.router].capacity);
