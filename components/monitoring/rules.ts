@@ -16,6 +16,9 @@ export const RECORD = {
 
 export const LATENCY_QUANTILES = [0.5, 0.95, 0.99] as const;
 
+/** Mean prediction over the last hour, compared with the day before it (ModelPredictionShift). */
+export const PREDICTION_WINDOWS = ["1h", "1d"] as const;
+
 
 const matchers = (ctx: RuleContext) => `namespace="${ctx.contract.scope.namespace}",model="${ctx.contract.scope.model}"`;
 const m = (ctx: RuleContext) => `{${matchers(ctx)}}`;
@@ -32,7 +35,7 @@ function recordingGroup(ctx: RuleContext): RuleGroup {
   add(RECORD.modelRequests, c.requestRate("5m", BY_MODEL));
   add(RECORD.errorRatio, c.errorRatio("5m"));
   for (const q of LATENCY_QUANTILES) add(RECORD.latency(q), c.latencyQuantile(q, "5m"));
-  for (const w of ["1h", "1d"]) add(RECORD.predictionMean(w), c.predictionMean(w));
+  for (const w of PREDICTION_WINDOWS) add(RECORD.predictionMean(w), c.predictionMean(w));
   return { name: `modelship.${c.scope.model}.recording`, rules };
 }
 

@@ -6,7 +6,7 @@ import { parseFleetConfig, type ModelConfig } from "../../components/config";
 import { metricsContract, type MetricsContract } from "../../components/monitoring/contract";
 import { dashboardPanels, dashboardQueries, dashboardUid, fleetDashboard, modelDashboard } from "../../components/monitoring/dashboards";
 import { PRESETS, presetFor, type PresetName } from "../../components/monitoring/presets";
-import { LATENCY_QUANTILES, RECORD } from "../../components/monitoring/rules";
+import { LATENCY_QUANTILES, PREDICTION_WINDOWS, RECORD } from "../../components/monitoring/rules";
 import { SLO_RECORD, SLO_WINDOWS } from "../../components/monitoring/slo";
 import { ROUTE_WEIGHT_RECORD } from "../../components/monitoring/weights";
 
@@ -67,7 +67,7 @@ const RECORDED = new Set<string>([
   RECORD.errorRatio,
   RECORD.modelRequests,
   ...LATENCY_QUANTILES.map((q) => RECORD.latency(q)),
-  ...["1h", "1d"].map((w) => RECORD.predictionMean(w)),
+  ...PREDICTION_WINDOWS.map((w) => RECORD.predictionMean(w)),
   ...SLO_WINDOWS.flatMap((w) => [SLO_RECORD.errors(w), SLO_RECORD.slow(w)]),
   ROUTE_WEIGHT_RECORD,
 ]);
