@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../components/config";
 import { analyzeCommand, analyzeHelp } from "./commands/analyze";
 import { MUTATION_OPTIONS } from "./commands/mutate";
-import { promoteCommand, promoteHelp, releaseCommand, releaseHelp, retireCommand, retireHelp, rollbackCommand, rollbackHelp } from "./commands/rollout";
+import { promoteCommand, promoteHelp, releaseCommand, releaseHelp, retireCommand, retireHelp, rollbackCommand, rollbackHelp, undoCommand, undoHelp } from "./commands/rollout";
 import { statusCommand, statusHelp } from "./commands/status";
 import { synthCommand, synthHelp } from "./commands/synth";
 import { Args, EXIT, UsageError, type CommandContext } from "./commands/types";
@@ -29,6 +29,7 @@ const COMMANDS: Record<string, Command> = {
   release: { run: releaseCommand, help: releaseHelp, options: { ...MUTATION_OPTIONS, version: false, image: false, "model-uri": false, metrics: false } },
   promote: { run: promoteCommand, help: promoteHelp, options: { ...MUTATION_OPTIONS, to: false, force: true } },
   rollback: { run: rollbackCommand, help: rollbackHelp, options: MUTATION_OPTIONS },
+  undo: { run: undoCommand, help: undoHelp, options: MUTATION_OPTIONS },
   retire: { run: retireCommand, help: retireHelp, options: MUTATION_OPTIONS },
   analyze: { run: analyzeCommand, help: analyzeHelp, options: { stack: false, model: false, prometheus: false, window: false, json: true }, errorExit: VERDICT_EXIT.error },
 };

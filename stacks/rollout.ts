@@ -1,5 +1,5 @@
-// The rollout state machine (pure): release, promote, rollback and retire as changes to one
-// model's config. Every change is a small edit of the stack file that `pulumi up` applies.
+// The rollout state machine (pure): release, promote, rollback, undo and retire as changes to
+// one model's config. Every change is a small edit of the stack file that `pulumi up` applies.
 import { otherColour, type Colour } from "../components/config/schema";
 import { nextStep, provisionedStep, reachedWeight as reached } from "../components/serving/capacity";
 
@@ -10,6 +10,8 @@ export interface TrackState {
   modelUri: string;
   weight: number;
   retired?: boolean;
+  /** This version was rolled back: no command puts weight on it again until a release replaces it. */
+  rolledBack?: boolean;
   peakWeight?: number;
   metrics?: Record<string, number>;
 }
@@ -26,6 +28,7 @@ export type RolloutCommand =
   | { kind: "release"; version: string; image?: string; modelUri?: string; metrics?: Record<string, number> }
   | { kind: "promote"; to?: number; force?: boolean }
   | { kind: "rollback" }
+  | { kind: "undo" }
   | { kind: "retire" };
 
 /** A command that does not apply to the model's current state; the message says why. */
@@ -38,11 +41,32 @@ export class RolloutRefusal extends Error {
 
 export const candidateColour = (m: Pick<ModelState, "stable">): Colour => otherColour(m.stable);
 
+/**
+ * Where a model's rollout stands, read from the candidate (the non-stable track):
+ * - idle: the candidate is retired; nothing is being rolled out;
+ * - released: a fresh version at weight 0, reachable only through the preview route;
+ * - canary: the candidate takes live traffic (0 < weight < 100, or any weight in a hand-edited file);
+ * - rolled-back: the candidate was rolled back (mid-canary, or by `undo`) and takes none;
+ * - previous-stable: a promotion completed; the old stable still runs at full capacity, so
+ *   `undo` can restore it.
+ */
+export type RolloutPhase = "idle" | "released" | "canary" | "rolled-back" | "previous-stable";
+
+export function rolloutPhase(m: ModelState): RolloutPhase {
+  const cand = m.tracks[candidateColour(m)];
+  if (cand.retired) return "idle";
+  // Weight first: a hand-edited file could mark a track that has weight; it is still a canary.
+  if (cand.weight > 0) return "canary";
+  if (cand.rolledBack) return "rolled-back";
+  return reached(cand) >= 100 ? "previous-stable" : "released";
+}
+
 /** Keeps `peakWeight` only where it says more than `weight`, so files stay small. */
 function track(t: TrackState, changes: Partial<TrackState>): TrackState {
   const next: TrackState = { ...t, ...changes };
-  if (next.peakWeight !== undefined && next.peakWeight <= next.weight) delete next.peakWeight;
+  if (next.peakWeight === undefined || next.peakWeight <= next.weight) delete next.peakWeight;
   if (!next.retired) delete next.retired;
+  if (!next.rolledBack) delete next.rolledBack;
   return next;
 }
 
@@ -80,8 +104,11 @@ function promote(m: ModelState, cmd: Extract<RolloutCommand, { kind: "promote" }
   const c = candidateColour(m);
   const cand = m.tracks[c];
   if (cand.retired) throw new RolloutRefusal(`the ${c} track is retired; release a version onto it first`);
+  // Not even --force: --force overrides judgement (quality gate, capacity), while a rollback was a
+  // decision about this version; a new release is the explicit way to try it again.
+  if (cand.rolledBack) throw new RolloutRefusal(`${m.name} ${cand.version} on ${c} was rolled back; release it again to retry`);
   if (cand.weight >= 100) throw new RolloutRefusal(`the ${c} track already takes all traffic`);
-  if (cand.weight === 0 && reached(cand) >= 100) throw new RolloutRefusal(`the ${c} track is the previous stable; rollback restores it, retire idles it`);
+  if (cand.weight === 0 && reached(cand) >= 100) throw new RolloutRefusal(`the ${c} track is the previous stable; undo restores it, retire idles it`);
   const provisioned = provisionedStep(m.steps, cand);
   const to = cmd.to ?? nextStep(m.steps, cand.weight);
   if (!Number.isInteger(to) || to <= cand.weight || to > 100) throw new RolloutRefusal(`--to must be a whole number above the current ${cand.weight}% and at most 100, got ${to}`);
@@ -96,22 +123,58 @@ function promote(m: ModelState, cmd: Extract<RolloutCommand, { kind: "promote" }
     return withTracks(m, { [c]: { weight: to, peakWeight: reached(cand) }, [m.stable]: { weight: 100 - to } });
   }
   // Complete: the candidate becomes stable; the old stable keeps full capacity (peakWeight 100)
-  // until it is retired, so rolling back stays a routing change.
+  // until it is retired, so undoing the promotion stays a routing change.
   return withTracks(m, { [c]: { weight: 100, peakWeight: undefined }, [m.stable]: { weight: 0, peakWeight: 100 } }, c);
 }
 
+// Safe to repeat: it only ever moves weight *to* the stable track, so running it twice (two
+// operators, a retried pipeline) is the same as running it once, never a flip back.
 function rollback(m: ModelState): ModelState {
   const c = candidateColour(m);
   const cand = m.tracks[c];
-  if (cand.weight > 0) {
-    // All traffic back to stable; the candidate keeps the size it had so a retry needs no scale-up.
-    return withTracks(m, { [c]: { weight: 0, peakWeight: reached(cand) }, [m.stable]: { weight: 100 } });
+  switch (rolloutPhase(m)) {
+    case "canary":
+      // All traffic back to stable; the candidate keeps the size it had, so this touches routing only.
+      return withTracks(m, { [c]: { weight: 0, peakWeight: reached(cand), rolledBack: true }, [m.stable]: { weight: 100 } });
+    case "previous-stable":
+      // Restoring the previous stable would undo a finished promotion; a rollback run twice must not
+      // mean that, so it is a separate, explicit command.
+      throw new RolloutRefusal(
+        `the promotion of ${m.name} ${m.tracks[m.stable].version} on ${m.stable} completed, so there is no canary to roll back; \`modelship undo\` restores the previous stable (${cand.version} on ${c})`,
+      );
+    case "idle":
+    case "released":
+    case "rolled-back":
+      return m;
   }
-  if (!cand.retired && reached(cand) >= 100) {
-    // A completed promotion: the previous stable, still at full capacity, takes over again.
-    return withTracks(m, { [c]: { weight: 100, peakWeight: undefined }, [m.stable]: { weight: 0, peakWeight: 100 } }, c);
+}
+
+/** Why a rollback had nothing to move (it was a no-op), in words. */
+export function nothingToRollBack(m: ModelState): string {
+  const c = candidateColour(m);
+  const cand = m.tracks[c];
+  const why = cand.retired ? `${c} is retired` : cand.rolledBack ? `${c} ${cand.version} is already rolled back` : `${c} ${cand.version} takes no traffic`;
+  return `Nothing to roll back: all traffic of ${m.name} is on ${m.stable} (${m.tracks[m.stable].version}); ${why}.`;
+}
+
+// After a completed promotion: the previous stable, still at full capacity, takes all traffic and
+// becomes stable again. The version undone keeps full capacity (peakWeight 100), so this is a
+// routing change only, and is marked rolled back so nothing promotes or restores it by accident.
+function undo(m: ModelState): ModelState {
+  const c = candidateColour(m);
+  const idle = m.tracks[c];
+  switch (rolloutPhase(m)) {
+    case "previous-stable":
+      return withTracks(m, { [c]: { weight: 100, peakWeight: undefined }, [m.stable]: { weight: 0, peakWeight: 100, rolledBack: true } }, c);
+    case "canary":
+      throw new RolloutRefusal(`${m.name} is mid-canary (${c} ${idle.version} takes ${idle.weight}%), no promotion to undo; \`modelship rollback\` moves all traffic back to ${m.stable}`);
+    case "rolled-back":
+      throw new RolloutRefusal(`nothing to undo: the idle track (${c}) holds ${idle.version}, which was already rolled back; ${m.stable} (${m.tracks[m.stable].version}) is stable`);
+    case "released":
+      throw new RolloutRefusal(`nothing to undo: ${c} ${idle.version} was released but never promoted; ${m.stable} (${m.tracks[m.stable].version}) is stable`);
+    case "idle":
+      throw new RolloutRefusal(`nothing to undo: the idle track (${c}) is retired, so no previous stable is left to restore`);
   }
-  throw new RolloutRefusal(`all traffic of ${m.name} is already on the stable track (${m.stable}); nothing to roll back`);
 }
 
 function retire(m: ModelState): ModelState {
@@ -130,6 +193,8 @@ export function applyCommand(m: ModelState, cmd: RolloutCommand): ModelState {
       return promote(m, cmd);
     case "rollback":
       return rollback(m);
+    case "undo":
+      return undo(m);
     case "retire":
       return retire(m);
   }
@@ -140,7 +205,8 @@ export function nextPromotion(m: ModelState): string {
   const c = candidateColour(m);
   const cand = m.tracks[c];
   if (cand.retired) return `nothing to promote: ${c} is retired (release a version onto it)`;
-  if (cand.weight === 0 && reached(cand) >= 100) return `nothing to promote: ${c} is the previous stable (rollback restores it, retire idles it)`;
+  if (cand.rolledBack) return `nothing to promote: ${cand.version} was rolled back (release it again to retry)`;
+  if (cand.weight === 0 && reached(cand) >= 100) return `nothing to promote: ${c} is the previous stable (undo restores it, retire idles it)`;
   const to = nextStep(m.steps, cand.weight);
   return to >= 100 ? `${c} ${cand.version} to 100%: it becomes the stable track` : `${c} ${cand.version} from ${cand.weight}% to ${to}%`;
 }
@@ -154,7 +220,7 @@ export function stepPosition(m: ModelState): string {
 
 export type Edit = { path: (string | number)[]; value?: unknown; remove?: true };
 
-const TRACK_KEYS = ["version", "image", "modelUri", "weight", "retired", "peakWeight", "metrics"] as const;
+const TRACK_KEYS = ["version", "image", "modelUri", "weight", "retired", "rolledBack", "peakWeight", "metrics"] as const;
 
 /** The stack-file edits (relative to the model) that turn `before` into `after`. */
 export function edits(before: ModelState, after: ModelState): Edit[] {

@@ -50,6 +50,7 @@ export function modelState(m: ModelConfig): ModelState {
       modelUri: t.modelUri,
       weight: t.weight,
       ...(t.retired ? { retired: true } : {}),
+      ...(t.rolledBack ? { rolledBack: true } : {}),
       ...(t.peakWeight !== undefined ? { peakWeight: t.peakWeight } : {}),
       ...(t.metrics ? { metrics: t.metrics } : {}),
     };
@@ -59,11 +60,19 @@ export function modelState(m: ModelConfig): ModelState {
 
 /** The stack file's text with the edits applied to model `index`; nothing else changes. */
 export function applyEdits(s: StackDocument, index: number, edits: readonly Edit[]): string {
+  return applyModelEdits(s, [{ index, edits }]);
+}
+
+/** The stack file's text with each model's edits applied, in one document; nothing else changes. */
+export function applyModelEdits(s: StackDocument, changes: readonly { index: number; edits: readonly Edit[] }[]): string {
   const doc = s.doc.clone();
-  const base = ["config", modelsKey(s), index];
-  for (const e of edits) {
-    if (e.remove) doc.deleteIn([...base, ...e.path]);
-    else doc.setIn([...base, ...e.path], e.value);
+  const key = modelsKey(s);
+  for (const { index, edits } of changes) {
+    const base = ["config", key, index];
+    for (const e of edits) {
+      if (e.remove) doc.deleteIn([...base, ...e.path]);
+      else doc.setIn([...base, ...e.path], e.value);
+    }
   }
   return doc.toString(YAML_FORMAT);
 }

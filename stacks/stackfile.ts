@@ -120,3 +120,107 @@ export function writeFileAtomic(file: string, text: string): void {
     fs.rmSync(tmp, { force: true });
   }
 }
+
+/**
+ * Replaces a file only if it still holds `read`, the text the change was planned from: a
+ * compare-and-swap, so two modelship commands (or a command and an editor) racing on one stack
+ * file can never silently drop one another's edit; the loser writes nothing and says so. The
+ * check and the rename run under the file's lock, so no other modelship command writes between
+ * them (an editor does not take the lock; it can only hit the few milliseconds in between).
+ */
+export function replaceFileIfUnchanged(file: string, read: string, text: string): void {
+  withFileLock(file, () => {
+    if (readIfPresent(file) !== read) {
+      throw new StackFileError(`${path.basename(file)} changed since it was read (another modelship command or an editor?); nothing written — run the command again`);
+    }
+    writeFileAtomic(file, text);
+  });
+}
+
+function readIfPresent(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+}
+
+export interface LockTiming {
+  /** How long to wait for a live lock: a locked write takes milliseconds, so this is ample. */
+  waitMs: number;
+  /** A lock this old whose process is gone is a crash's leftover, and is removed. */
+  staleMs: number;
+}
+export const LOCK_TIMING: LockTiming = { waitMs: 2_000, staleMs: 30_000 };
+const LOCK_POLL_MS = 20;
+
+/** The lock file of `file`: next to it, hidden, and not a `Pulumi.<stack>.yaml` name. */
+export const lockFileOf = (file: string) => path.join(path.dirname(file), `.${path.basename(file)}.lock`);
+
+/** Blocks the thread: the locked section is synchronous and short, so a busy CLI waits in place. */
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Who holds a lock and for how long, or undefined when it has just been released. */
+function lockHolder(lock: string): { pid: number; ageMs: number } | undefined {
+  try {
+    const ageMs = Date.now() - fs.statSync(lock).mtimeMs;
+    return { pid: Number.parseInt(fs.readFileSync(lock, "utf8"), 10), ageMs };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Runs `fn` holding an exclusive lock file next to `file` (created with O_EXCL, holding our pid),
+ * and always releases it. Waits a bounded time for a live holder, then fails with a clear message.
+ */
+export function withFileLock<T>(file: string, fn: () => T, timing: LockTiming = LOCK_TIMING): T {
+  const lock = lockFileOf(file);
+  const deadline = Date.now() + timing.waitMs;
+  let fd: number;
+  for (;;) {
+    try {
+      fd = fs.openSync(lock, "wx");
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    const holder = lockHolder(lock);
+    // A holder that died long ago left the lock behind. Both conditions: a live command keeps its
+    // lock however slow it is, and a lock just created (pid not written yet) is never a leftover.
+    if (holder && holder.ageMs > timing.staleMs && !processAlive(holder.pid)) {
+      fs.rmSync(lock, { force: true });
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      const who = holder ? `pid ${Number.isNaN(holder.pid) ? "unknown" : holder.pid}` : "a command that just finished";
+      throw new StackFileError(
+        `${path.basename(file)} is locked by another modelship command (${who}, lock file ${lock}); nothing written — run the command again once it has finished`,
+      );
+    }
+    if (holder) sleep(LOCK_POLL_MS);
+  }
+  try {
+    try {
+      fs.writeSync(fd, String(process.pid));
+    } finally {
+      fs.closeSync(fd);
+    }
+    return fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}

@@ -66,6 +66,12 @@ const track = z.strictObject({
   /** Retired tracks take no traffic and run the model's `idle` policy. */
   retired: z.boolean().default(false),
   /**
+   * This version was rolled back (mid-canary, or by `undo` after its promotion completed). The
+   * CLI never puts weight on it again: `promote` refuses it until a new `release` replaces it, so
+   * a repeated rollback cannot bring it back. Routing state only; no Kubernetes object shows it.
+   */
+  rolledBack: z.boolean().default(false),
+  /**
    * The highest weight this track's current version has carried. The CLI maintains it so a
    * rollback leaves the candidate provisioned (warm) and a demoted stable keeps full capacity.
    */
@@ -412,6 +418,9 @@ export const fleetSchema = z
       for (const c of COLOURS) {
         if (m.tracks[c].retired && m.tracks[c].weight > 0) {
           issue(at("tracks", c, "weight"), `a retired track takes no traffic, got weight ${m.tracks[c].weight}`);
+        }
+        if (m.tracks[c].rolledBack && m.tracks[c].weight > 0) {
+          issue(at("tracks", c, "weight"), `a rolled-back version takes no traffic (release it again to retry), got weight ${m.tracks[c].weight}`);
         }
         const image = m.tracks[c].image;
         if (fleet.environment === "production" && image !== undefined && !isDigestPinned(image)) {

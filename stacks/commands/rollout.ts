@@ -1,5 +1,5 @@
-// release, promote, rollback, retire: one reviewable stack-file edit each.
-import { candidateColour, type RolloutCommand } from "../rollout";
+// release, promote, rollback, undo, retire: one reviewable stack-file edit each.
+import { candidateColour, nothingToRollBack, type RolloutCommand } from "../rollout";
 import { mutationFlags, runMutation } from "./mutate";
 import { UsageError, type CommandContext } from "./types";
 
@@ -21,8 +21,18 @@ ${mutationFlags}`;
 
 export const rollbackHelp = `modelship rollback --stack STACK --model MODEL [--dry-run] [--preview|--up]
 
-All traffic back to the stable track in one update; the candidate keeps its capacity so a retry
-needs no scale-up. After a completed promotion, restores the previous stable.
+All traffic back to the stable track in one update. The candidate is marked rolled back, so no
+promote puts weight on it again until it is released again, and keeps its capacity, so the
+rollback touches routing only. Safe to repeat: with no weight on the candidate it changes nothing
+and succeeds. After a completed promotion it refuses: \`modelship undo\` restores the previous stable.
+${mutationFlags}`;
+
+export const undoHelp = `modelship undo --stack STACK --model MODEL [--dry-run] [--preview|--up]
+
+Undoes a completed promotion in one update: the previous stable takes all traffic again. It is
+still at full capacity and becomes the stable track; the version undone keeps its capacity and is
+marked rolled back. Refuses mid-canary (use rollback) and when there is nothing to undo, so a
+second undo never flips back.
 ${mutationFlags}`;
 
 export const retireHelp = `modelship retire --stack STACK --model MODEL [--dry-run] [--preview|--up]
@@ -70,11 +80,19 @@ export function promoteCommand(ctx: CommandContext): Promise<number> {
 }
 
 export function rollbackCommand(ctx: CommandContext): Promise<number> {
-  return runMutation(ctx, { kind: "rollback" }, ({ before, after }) =>
-    after.stable !== before.stable
-      ? `Roll ${after.name} back to ${after.tracks[after.stable].version} on ${after.stable}, the previous stable track.`
-      : `Roll ${after.name} back: all traffic to ${after.stable} (${after.tracks[after.stable].version}).`,
-  );
+  return runMutation(ctx, { kind: "rollback" }, ({ before, after }) => {
+    const c = candidateColour(before);
+    return before.tracks[c].weight === 0
+      ? nothingToRollBack(before)
+      : `Roll ${after.name} back: all traffic to ${after.stable} (${after.tracks[after.stable].version}); ${c} ${after.tracks[c].version} is marked rolled back.`;
+  });
+}
+
+export function undoCommand(ctx: CommandContext): Promise<number> {
+  return runMutation(ctx, { kind: "undo" }, ({ before, after }) => {
+    const undone = before.tracks[before.stable];
+    return `Undo the promotion of ${after.name} ${undone.version}: ${after.stable} (${after.tracks[after.stable].version}) takes all traffic and is stable again; ${before.stable} ${undone.version} is marked rolled back.`;
+  });
 }
 
 export function retireCommand(ctx: CommandContext): Promise<number> {

@@ -1,6 +1,6 @@
 import { ROUTERS } from "../../components/routing/capabilities";
 import { planCapacity } from "../../components/serving/capacity";
-import { candidateColour, nextPromotion, stepPosition } from "../rollout";
+import { candidateColour, nextPromotion, rolloutPhase, stepPosition } from "../rollout";
 import { fleetOfText, loadStackDocument, modelState } from "../stackedit";
 import { readProject, StackFileError } from "../stackfile";
 import { table } from "../render";
@@ -30,6 +30,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
       candidate: candidateColour(state),
       steps: m.steps,
       position: stepPosition(state),
+      phase: rolloutPhase(state),
       next: nextPromotion(state),
       tracks: Object.fromEntries(
         (["blue", "green"] as const).map((c) => [c, { ...state.tracks[c], role: capacity[c].role, minReplicas: capacity[c].minReplicas, maxReplicas: capacity[c].maxReplicas }]),
@@ -45,7 +46,10 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
     const rows = [["TRACK", "ROLE", "VERSION", "WEIGHT", "REPLICAS", "IMAGE"]];
     for (const c of ["blue", "green"] as const) {
       const t = m.tracks[c];
-      rows.push([c, t.role, t.version, `${t.weight}%`, `${t.minReplicas}-${t.maxReplicas}`, t.image ?? "(built from build.context)"]);
+      // Capacity's role says how a track is sized; a rolled-back version is sized like any other
+      // candidate, but an operator needs to see that no promote will touch it.
+      const role = t.rolledBack && c !== m.stable ? `${t.role}, rolled back` : t.role;
+      rows.push([c, role, t.version, `${t.weight}%`, `${t.minReplicas}-${t.maxReplicas}`, t.image ?? "(built from build.context)"]);
     }
     ctx.print(table(rows).replace(/^/gm, "  "));
     ctx.print(`  next promote: ${m.next}`);

@@ -66,13 +66,17 @@ export async function walk(router: RouterName, commands: readonly RolloutCommand
 
 const RELEASE: RolloutCommand = { kind: "release", version: "1.6.0", image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/modelship/fraud-detector@sha256:" + "ab".repeat(32) };
 
-/** release, every promote step to stable, rollback of the completed promotion, retire. */
+/** release, then every promote step until the candidate is stable. */
 export function lifecycle(router: RouterName): RolloutCommand[] {
   const steps = ROUTER_DEFINITIONS[router].capabilities.weights === "switch" ? 1 : 4;
   return [RELEASE, ...Array.from({ length: steps }, (): RolloutCommand => ({ kind: "promote" }))];
 }
 
-/** release, first canary step, rollback (mid-canary), retry, and retire after a rollback. */
+/**
+ * release, first canary step, rollback (mid-canary). On a router that only switches, the first
+ * promote completes the promotion, and the way back from a completed promotion is `undo`.
+ */
 export function abort(router: RouterName): RolloutCommand[] {
-  return [RELEASE, { kind: "promote" }, { kind: "rollback" }];
+  const completes = ROUTER_DEFINITIONS[router].capabilities.weights === "switch";
+  return [RELEASE, { kind: "promote" }, { kind: completes ? "undo" : "rollback" }];
 }

@@ -1,9 +1,13 @@
 import { strict as assert } from "assert";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ROUTER_NAMES, type RouterName } from "../../components/routing";
 import { main, type Io } from "../../stacks/cli";
-import { ROOT, tempProject } from "../helpers";
+import { readStack, runStackMutation } from "../../stacks/commands/mutate";
+import { Args } from "../../stacks/commands/types";
+import { rolloutPhase } from "../../stacks/rollout";
+import { clone, ROOT, shippedConfig, tempProject } from "../helpers";
 import { abort, lifecycle, startText, walk } from "./blast";
 
 function capture(cwd: string): Io & { stdout: string[]; stderr: string[]; text(): string } {
@@ -78,6 +82,107 @@ describe("rollout commands", function () {
     assert.equal(read(dir), before, "a refused command wrote the file");
   });
 
+  it("rollback is safe to repeat: the second one moves nothing, writes nothing and exits 0", async () => {
+    const dir = copyOfProject();
+    const first = capture(dir);
+    assert.equal(await main(["rollback", "--stack", "production", "--model", "fraud-detector"], first), 0, first.text());
+    assert.match(first.text(), /Roll fraud-detector back: all traffic to blue \(1\.4\.0\); green 1\.5\.0 is marked rolled back\./);
+    assert.match(first.text(), /\+          rolledBack: true/);
+    const rolledBack = read(dir);
+    const second = capture(dir);
+    assert.equal(await main(["rollback", "--stack", "production", "--model", "fraud-detector"], second), 0, second.text());
+    assert.match(second.text(), /Nothing to roll back: all traffic of fraud-detector is on blue \(1\.4\.0\); green 1\.5\.0 is already rolled back\./);
+    assert.match(second.text(), /Nothing to change in Pulumi\.production\.yaml; nothing written\./);
+    assert.doesNotMatch(second.text(), /Objects this change touches/);
+    assert.equal(read(dir), rolledBack);
+    // And the version rolled back takes no weight again until it is released again.
+    const promote = capture(dir);
+    assert.equal(await main(["promote", "--stack", "production", "--model", "fraud-detector", "--force"], promote), 1);
+    assert.match(promote.text(), /refused: fraud-detector 1\.5\.0 on green was rolled back; release it again to retry/);
+  });
+
+  it("after a completed promotion: rollback refuses, undo restores the previous stable as a routing change, once", async () => {
+    const dir = copyOfProject();
+    const run = async (argv: string[], code: number) => {
+      const io = capture(dir);
+      assert.equal(await main([...argv, "--stack", "production", "--model", "fraud-detector"], io), code, `${argv.join(" ")}: ${io.text()}`);
+      return io.text();
+    };
+    await run(["promote", "--to", "100", "--force"], 0);
+    const promoted = read(dir);
+    assert.match(await run(["rollback"], 1), /refused: the promotion of fraud-detector 1\.5\.0 on green completed, so there is no canary to roll back; `modelship undo` restores the previous stable \(1\.4\.0 on blue\)/);
+    assert.equal(read(dir), promoted);
+    const undo = await run(["undo"], 0);
+    assert.match(undo, /Undo the promotion of fraud-detector 1\.5\.0: blue \(1\.4\.0\) takes all traffic and is stable again; green 1\.5\.0 is marked rolled back\./);
+    // Routing only: the live route, and the preview route, which follows the stable track's change.
+    assert.match(undo, /Objects this change touches \(2\):\n  ~ HTTPRoute ml-production\/fraud-detector\n  ~ HTTPRoute ml-production\/fraud-detector-preview\n\n/);
+    const undone = read(dir);
+    assert.match(await run(["undo"], 1), /refused: nothing to undo: the idle track \(green\) holds 1\.5\.0, which was already rolled back/);
+    assert.match(await run(["rollback"], 0), /Nothing to roll back/);
+    assert.equal(read(dir), undone);
+
+    const status = capture(dir);
+    assert.equal(await main(["status", "--stack", "production", "--model", "fraud-detector", "--json"], status), 0);
+    const m = JSON.parse(status.stdout.join("\n")).models[0];
+    assert.deepEqual([m.stable, m.phase, m.next, m.tracks.green.rolledBack], ["blue", "rolled-back", "nothing to promote: 1.5.0 was rolled back (release it again to retry)", true]);
+    const table = capture(dir);
+    assert.equal(await main(["status", "--stack", "production", "--model", "fraud-detector"], table), 0);
+    assert.match(table.text(), /green\s+previous, rolled back\s+1\.5\.0\s+0%/);
+  });
+
+  it("writes nothing when the stack file changed after the command read it", async () => {
+    const dir = copyOfProject();
+    const file = path.join(dir, "Pulumi.production.yaml");
+    const theirs = read(dir).replace("# Mid-canary", "# Edited meanwhile. Mid-canary");
+    const io = capture(dir);
+    // Another writer gets in while the command renders the stack (after reading, before writing).
+    const err = io.err;
+    io.err = (l) => {
+      if (l.startsWith("Rendering")) fs.writeFileSync(file, theirs);
+      err(l);
+    };
+    assert.equal(await main(["promote", "--stack", "production", "--model", "fraud-detector"], io), 1);
+    assert.match(io.text(), /Pulumi\.production\.yaml changed since it was read \(another modelship command or an editor\?\); nothing written — run the command again/);
+    assert.equal(read(dir), theirs);
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith(".")), [], "lock or temp file left behind");
+  });
+
+  it("applies several models' changes as one validated edit, one diff and one write", async () => {
+    const dir = copyOfProject();
+    const image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/modelship/sentiment@sha256:${"cd".repeat(32)}`;
+    const snapshot = readStack(dir, "production");
+    const io = capture(dir);
+    const code = await runStackMutation(
+      { args: new Args(new Map(), []), projectDir: dir, print: io.out, progress: io.err },
+      snapshot,
+      [
+        { modelIndex: 0, command: { kind: "rollback" } },
+        { modelIndex: 1, command: { kind: "release", version: "2.2.0", image } },
+      ],
+      (plan) => plan.changes.map((c) => `${c.after.name}: ${rolloutPhase(c.before)} -> ${rolloutPhase(c.after)}`).join("\n"),
+    );
+    assert.equal(code, 0, io.text());
+    const text = io.text();
+    assert.match(text, /^fraud-detector: canary -> rolled-back\nsentiment: idle -> released\n/);
+    assert.equal(text.match(/Objects this change touches/g)?.length, 1);
+    assert.equal(text.match(/^\+\+\+ /gm)?.length, 1, "one unified diff");
+    assert.match(text, /~ HTTPRoute ml-production\/fraud-detector/);
+    assert.match(text, /sentiment-blue/);
+    const after = readStack(dir, "production").current.fleet.models;
+    assert.deepEqual([after[0].tracks.green.rolledBack, after[0].tracks.blue.weight, after[1].tracks.blue.version, after[1].tracks.blue.retired], [true, 100, "2.2.0", false]);
+
+    // One refusal refuses the whole change: nothing is written.
+    const before = read(dir);
+    await assert.rejects(
+      runStackMutation({ args: new Args(new Map(), []), projectDir: dir, print: () => {}, progress: () => {} }, readStack(dir, "production"), [
+        { modelIndex: 1, command: { kind: "rollback" } },
+        { modelIndex: 0, command: { kind: "promote" } },
+      ], () => ""),
+      /was rolled back; release it again to retry/,
+    );
+    assert.equal(read(dir), before);
+  });
+
   it("records offline metrics on release, and the quality gate holds a weak version back", async () => {
     const dir = copyOfProject();
     const io = capture(dir);
@@ -102,6 +207,69 @@ describe("rollout commands", function () {
   });
 });
 
+describe("concurrent writers", function () {
+  this.timeout(180_000);
+  const BIN = path.join(ROOT, "stacks", "bin", "modelship.js");
+  const STEPS = Array.from({ length: 20 }, (_, i) => 5 * (i + 1));
+
+  /** Both production models mid-canary at 10%, with steps of 5 so every racer has a step to take. */
+  function raceProject(): string {
+    const c = clone(shippedConfig("production"));
+    const [fraud, sentiment] = c.models;
+    fraud.steps = STEPS;
+    sentiment.steps = STEPS;
+    sentiment.tracks.blue = { ...sentiment.tracks.blue, retired: false, weight: 10 };
+    sentiment.tracks.green.weight = 90;
+    return tempProject("production", c);
+  }
+
+  function run(dir: string, model: string): Promise<{ model: string; code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, "promote", "--stack", "production", "--model", model, "--project-dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
+      let [stdout, stderr] = ["", ""];
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      // Bounded: a hung racer fails the test instead of holding it.
+      const timer = setTimeout(() => child.kill("SIGKILL"), 150_000);
+      child.on("error", reject);
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        resolve({ model, code, stdout, stderr });
+      });
+    });
+  }
+
+  it("8 processes promoting at once lose no update: each winner's step is in the file, each loser wrote nothing and says why", async () => {
+    const dir = raceProject();
+    const models = ["fraud-detector", "sentiment", "fraud-detector", "sentiment", "fraud-detector", "sentiment", "fraud-detector", "sentiment"];
+    const results = await Promise.all(models.map((m) => run(dir, m)));
+    const final = readStack(dir, "production").current.fleet.models; // parses and validates
+    assert.ok(results.some((r) => r.code === 0), "nobody won");
+    for (const r of results) {
+      if (r.code !== 0) {
+        assert.equal(r.code, 1, `${r.model}: ${r.stderr}`);
+        assert.match(r.stderr, /changed since it was read \(another modelship command or an editor\?\); nothing written|is locked by another modelship command/, r.stderr);
+      }
+    }
+    // Per model, the winners' steps chain from 10% to the file's weight with no step taken twice:
+    // two winners planning from the same file would show the same "from" (a lost update).
+    for (const [name, candidate] of [["fraud-detector", "green"], ["sentiment", "blue"]] as const) {
+      const won = results
+        .filter((r) => r.model === name && r.code === 0)
+        .map((r) => /from (\d+)% to (\d+)%/.exec(r.stdout)!.slice(1).map(Number))
+        .sort((a, b) => a[0] - b[0]);
+      let weight = 10;
+      for (const [from, to] of won) {
+        assert.equal(from, weight, `${name}: winners ${JSON.stringify(won)}`);
+        weight = to;
+      }
+      assert.equal(final.find((m) => m.name === name)!.tracks[candidate].weight, weight, `${name}: file holds ${final.find((m) => m.name === name)!.tracks[candidate].weight}, winners ${JSON.stringify(won)}`);
+    }
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith(".")), [], "lock or temp file left behind");
+    console.log(`      race: ${results.filter((r) => r.code === 0).length} of ${results.length} won, ${results.filter((r) => /locked by/.test(r.stderr)).length} met the lock`);
+  });
+});
+
 describe("blast radius of rollout commands (synth before and after)", function () {
   this.timeout(300_000);
   const weighted: readonly RouterName[] = ROUTER_NAMES.filter((r) => r !== "service" && r !== "replicas");
@@ -112,8 +280,8 @@ describe("blast radius of rollout commands (synth before and after)", function (
   after(() => console.log(`\n    blast radius (objects touched):\n${report.map((l) => `      ${l}`).join("\n")}`));
 
   for (const router of ROUTER_NAMES) {
-    it(`${router}: release touches only the idle track, promote only routes and the candidate's autoscaler, rollback only routes`, async () => {
-      const steps = [...(await walk(router, lifecycle(router))), ...(await walk(router, abort(router))).slice(1)];
+    it(`${router}: release touches only the idle track, promote only routes and the candidate's autoscaler, rollback and undo only routes`, async () => {
+      const steps = [...(await walk(router, [...lifecycle(router), { kind: "undo" }])), ...(await walk(router, abort(router))).slice(1)];
       const rows: string[] = [];
       for (const s of steps) {
         const stablePods = (r: typeof s.before) => r.objects.find((o) => o.kind === "Deployment" && o.metadata.name === `fraud-detector-${s.state.before.stable}`)!.spec.template;
@@ -122,11 +290,12 @@ describe("blast radius of rollout commands (synth before and after)", function (
         const route = routing(s);
         if (s.command === "release") {
           assert.ok(s.touched.length > 0 && s.touched.every(ofTrack(candidate)), `release touched ${s.touched}`);
-        } else if (s.command === "rollback") {
+        } else if (s.command === "rollback" || s.command === "undo") {
           // The replicas router is the documented exception: its weights are replica counts.
           const allowed = (k: string) => route.has(k) || (router === "replicas" && (ofTrack("blue")(k) || ofTrack("green")(k)));
-          assert.ok(s.touched.every(allowed), `rollback touched ${s.touched}`);
-          if (weighted.includes(router)) assert.equal(s.touched.length, 1, `rollback touched ${s.touched}`);
+          assert.ok(s.touched.every(allowed), `${s.command} touched ${s.touched}`);
+          // A rollback is one object; an undo also re-points the preview route, since the stable changes.
+          if (weighted.includes(router) && s.command === "rollback") assert.equal(s.touched.length, 1, `${s.command} touched ${s.touched}`);
         } else {
           const allowed = (k: string) =>
             route.has(k) || k === `HorizontalPodAutoscaler ml-production/fraud-detector-${candidate}` || (router === "replicas" && (ofTrack("blue")(k) || ofTrack("green")(k)));

@@ -4,7 +4,7 @@ import * as YAML from "yaml";
 import { ConfigError } from "../../components/config";
 import { ROUTERS } from "../../components/routing/capabilities";
 import { nextStep, planCapacity, share } from "../../components/serving/capacity";
-import { applyCommand, candidateColour, edits, RolloutRefusal, type ModelState, type RolloutCommand } from "../../stacks/rollout";
+import { applyCommand, candidateColour, edits, nextPromotion, RolloutRefusal, rolloutPhase, type ModelState, type RolloutCommand } from "../../stacks/rollout";
 import { applyEdits, fleetOfText, modelState, type StackDocument } from "../../stacks/stackedit";
 import { YAML_FORMAT, readProject } from "../../stacks/stackfile";
 import { diffLines } from "../../stacks/textdiff";
@@ -45,23 +45,65 @@ describe("rollout state machine", () => {
     assert.equal(m.tracks.blue.peakWeight, undefined);
   });
 
-  it("rolls back to stable in one step and keeps the candidate's size", () => {
+  it("rolls back to stable in one step, keeps the candidate's size and marks it rolled back", () => {
     let m = applyCommand(base(), { kind: "release", version: "1.1.0", image: "r/fraud:1.1.0" });
     m = applyCommand(applyCommand(m, { kind: "promote" }), { kind: "promote" });
     const back = applyCommand(m, { kind: "rollback" });
-    assert.deepEqual([back.tracks.blue.weight, back.tracks.green.weight, back.tracks.green.peakWeight], [100, 0, 25]);
-    assert.deepEqual(edits(m, back).map((e) => e.path.join(".")), ["tracks.blue.weight", "tracks.green.weight", "tracks.green.peakWeight"]);
-    // The retry walks the steps again on capacity that is already there.
-    assert.equal(applyCommand(back, { kind: "promote" }).tracks.green.weight, 10);
+    assert.deepEqual([back.tracks.blue.weight, back.tracks.green.weight, back.tracks.green.peakWeight, back.tracks.green.rolledBack], [100, 0, 25, true]);
+    assert.deepEqual(edits(m, back).map((e) => e.path.join(".")), ["tracks.blue.weight", "tracks.green.weight", "tracks.green.rolledBack", "tracks.green.peakWeight"]);
+    // A rolled-back version takes no weight again, not even forced; a new release is the retry.
+    refused(back, { kind: "promote" }, /fraud 1\.1\.0 on green was rolled back; release it again to retry/);
+    refused(back, { kind: "promote", to: 100, force: true }, /was rolled back; release it again/);
+    assert.equal(nextPromotion(back), "nothing to promote: 1.1.0 was rolled back (release it again to retry)");
+    const again = applyCommand(back, { kind: "release", version: "1.1.0", image: "r/fraud:1.1.0" });
+    assert.deepEqual(again.tracks.green, { version: "1.1.0", image: "r/fraud:1.1.0", modelUri: "s3://m/fraud/1.1.0", weight: 0 });
+    assert.equal(applyCommand(again, { kind: "promote" }).tracks.green.weight, 10);
   });
 
-  it("rolls a completed promotion back to the previous stable", () => {
+  it("is safe to repeat: a second rollback moves nothing and succeeds", () => {
+    const mid = applyCommand(applyCommand(base(), { kind: "release", version: "1.1.0", image: "r/fraud:1.1.0" }), { kind: "promote" });
+    const back = applyCommand(mid, { kind: "rollback" });
+    assert.deepEqual(applyCommand(back, { kind: "rollback" }), back);
+    // So is a rollback with nothing to roll back: a fresh release, a retired track.
+    const fresh = applyCommand(base(), { kind: "release", version: "1.1.0", image: "r/fraud:1.1.0" });
+    assert.deepEqual(applyCommand(fresh, { kind: "rollback" }), fresh);
+    assert.deepEqual(applyCommand(base(), { kind: "rollback" }), base());
+  });
+
+  it("after a completed promotion, rollback refuses and undo restores the previous stable, once", () => {
     let m = applyCommand(base(), { kind: "release", version: "1.1.0", image: "r/fraud:1.1.0" });
     m = applyCommand(m, { kind: "promote", to: 100, force: true });
     assert.equal(m.stable, "green");
-    const back = applyCommand(m, { kind: "rollback" });
-    assert.equal(back.stable, "blue");
-    assert.deepEqual([back.tracks.blue.weight, back.tracks.green.weight, back.tracks.green.peakWeight], [100, 0, 100]);
+    refused(m, { kind: "rollback" }, /promotion of fraud 1\.1\.0 on green completed.*`modelship undo` restores the previous stable \(1\.0\.0 on blue\)/);
+    const undone = applyCommand(m, { kind: "undo" });
+    assert.equal(undone.stable, "blue");
+    assert.deepEqual(undone.tracks.blue, { version: "1.0.0", image: "r/fraud:1.0.0", modelUri: "s3://m/fraud/1.0.0", weight: 100 });
+    // The version undone keeps full capacity, so the undo is a routing change only.
+    assert.deepEqual(undone.tracks.green, { version: "1.1.0", image: "r/fraud:1.1.0", modelUri: "s3://m/fraud/1.1.0", weight: 0, peakWeight: 100, rolledBack: true });
+    refused(undone, { kind: "undo" }, /nothing to undo: the idle track \(green\) holds 1\.1\.0, which was already rolled back/);
+    assert.deepEqual(applyCommand(undone, { kind: "rollback" }), undone);
+    refused(undone, { kind: "promote", force: true }, /was rolled back; release it again/);
+    // Retiring it keeps the mark; a release replaces the track, mark and all.
+    const retired = applyCommand(undone, { kind: "retire" });
+    assert.deepEqual([retired.tracks.green.retired, retired.tracks.green.rolledBack, retired.tracks.green.peakWeight], [true, true, undefined]);
+    assert.equal(applyCommand(undone, { kind: "release", version: "1.2.0", image: "r/fraud:1.2.0" }).tracks.green.rolledBack, undefined);
+  });
+
+  it("undo refuses mid-canary (pointing to rollback) and with no completed promotion", () => {
+    const released = applyCommand(base(), { kind: "release", version: "1.1.0", image: "r/fraud:1.1.0" });
+    refused(applyCommand(released, { kind: "promote" }), { kind: "undo" }, /mid-canary \(green 1\.1\.0 takes 10%\).*`modelship rollback` moves all traffic back to blue/);
+    refused(released, { kind: "undo" }, /nothing to undo: green 1\.1\.0 was released but never promoted/);
+    refused(base(), { kind: "undo" }, /nothing to undo: the idle track \(green\) is retired/);
+  });
+
+  it("names each phase of a rollout", () => {
+    const released = applyCommand(base(), { kind: "release", version: "1.1.0", image: "r/fraud:1.1.0" });
+    const canary = applyCommand(released, { kind: "promote" });
+    const done = applyCommand(canary, { kind: "promote", to: 100, force: true });
+    assert.deepEqual(
+      [base(), released, canary, applyCommand(canary, { kind: "rollback" }), done, applyCommand(done, { kind: "undo" }), applyCommand(done, { kind: "retire" })].map(rolloutPhase),
+      ["idle", "released", "canary", "rolled-back", "previous-stable", "rolled-back", "idle"],
+    );
   });
 
   it("refuses what does not apply, saying why", () => {
@@ -69,7 +111,6 @@ describe("rollout state machine", () => {
     refused(mid, { kind: "release", version: "1.2.0", image: "r/fraud:1.2.0" }, /idle track \(green\) still takes 10%/);
     refused(mid, { kind: "retire" }, /still takes 10%/);
     refused(base(), { kind: "promote" }, /retired; release a version onto it first/);
-    refused(base(), { kind: "rollback" }, /already on the stable track/);
     refused(base(), { kind: "retire" }, /already retired/);
     refused(mid, { kind: "promote", to: 75 }, /provisioned for 25%/);
     refused(mid, { kind: "promote", to: 5 }, /above the current 10%/);
@@ -93,6 +134,7 @@ const command: fc.Arbitrary<RolloutCommand> = fc.oneof(
   fc.constant<RolloutCommand>({ kind: "promote" }),
   fc.integer({ min: 1, max: 100 }).map((to): RolloutCommand => ({ kind: "promote", to })),
   fc.constant<RolloutCommand>({ kind: "rollback" }),
+  fc.constant<RolloutCommand>({ kind: "undo" }),
   fc.constant<RolloutCommand>({ kind: "retire" }),
 );
 
@@ -128,7 +170,7 @@ const asDocument = (text: string): StackDocument => ({ project, stack: "producti
 describe("rollout invariants (property tests through the stack file)", function () {
   this.timeout(300_000);
 
-  it("after every release, promote, rollback and retire the file validates and capacity leads weight", () => {
+  it("after every release, promote, rollback, undo and retire the file validates and capacity leads weight", () => {
     fc.assert(
       fc.property(setup, fc.array(command, { minLength: 1, maxLength: 12 }), (s, commands) => {
         let text = stackText(s);
@@ -144,7 +186,7 @@ describe("rollout invariants (property tests through the stack file)", function 
           const newText = applyEdits(asDocument(text), 0, edits(modelState(before), next));
           // Only lines of this model change; the rest of the file is byte for byte the same.
           const changed = diffLines(text, newText).filter((l) => l.op !== " ").map((l) => l.text.trim());
-          for (const line of changed) assert.match(line, /^(stable|version|image|modelUri|weight|retired|peakWeight|metrics):/, `unexpected edit: ${line}`);
+          for (const line of changed) assert.match(line, /^(stable|version|image|modelUri|weight|retired|rolledBack|peakWeight|metrics):/, `unexpected edit: ${line}`);
 
           // The file parses and validates with the same schema pulumi up applies. Only an
           // explicit --to may ask for a weight the router cannot carry; the CLI then writes nothing.
@@ -181,6 +223,91 @@ describe("rollout invariants (property tests through the stack file)", function 
         }
       }),
       FC,
+    );
+  });
+});
+
+// ---- property tests of rollback and undo over random command sequences (pure) ---------------
+
+const tryCommand = (m: ModelState, cmd: RolloutCommand): ModelState | RolloutRefusal => {
+  try {
+    return applyCommand(m, cmd);
+  } catch (e) {
+    if (e instanceof RolloutRefusal) return e;
+    throw e;
+  }
+};
+
+// Weighted towards releases and promotions, so completed promotions (where undo applies) are common.
+const lifecycleCommand: fc.Arbitrary<RolloutCommand> = fc.oneof(
+  { weight: 2, arbitrary: fc.integer({ min: 1, max: 9 }).map((n): RolloutCommand => ({ kind: "release", version: `1.${n}.0`, image: `r/fraud:1.${n}.0` })) },
+  { weight: 5, arbitrary: fc.constant<RolloutCommand>({ kind: "promote" }) },
+  { weight: 1, arbitrary: fc.constant<RolloutCommand>({ kind: "promote", to: 100, force: true }) },
+  { weight: 2, arbitrary: fc.constant<RolloutCommand>({ kind: "rollback" }) },
+  { weight: 2, arbitrary: fc.constant<RolloutCommand>({ kind: "undo" }) },
+  { weight: 1, arbitrary: fc.constant<RolloutCommand>({ kind: "retire" }) },
+);
+
+describe("rollback and undo (property tests of the state machine)", () => {
+  const RUNS = { numRuns: 400, seed: 12 };
+  // Long sequences: most runs pass through a completed promotion, a rollback and an undo.
+  const sequences = fc.array(lifecycleCommand, { minLength: 10, maxLength: 30, size: "max" });
+
+  /** Every state a sequence of commands reaches from a stable model with a retired idle track. */
+  function* reached(commands: readonly RolloutCommand[]): Generator<{ before: ModelState; cmd: RolloutCommand; after: ModelState | RolloutRefusal }> {
+    let m = base();
+    for (const cmd of commands) {
+      const after = tryCommand(m, cmd);
+      yield { before: m, cmd, after };
+      if (!(after instanceof RolloutRefusal)) m = after;
+    }
+  }
+
+  it("no command ever puts weight on a rolled-back version", () => {
+    fc.assert(
+      fc.property(sequences, (commands) => {
+        for (const { before, cmd, after } of reached(commands)) {
+          if (after instanceof RolloutRefusal) continue;
+          for (const c of ["blue", "green"] as const) {
+            if (before.tracks[c].rolledBack) assert.equal(after.tracks[c].weight, 0, `${cmd.kind} put weight on rolled-back ${before.tracks[c].version}`);
+            if (after.tracks[c].rolledBack) assert.equal(after.tracks[c].weight, 0, `${cmd.kind} left weight on a rolled-back track`);
+          }
+          // Whatever rollback leaves on the stable track is never a version rolled back before.
+          if (cmd.kind === "rollback") assert.ok(!after.tracks[after.stable].rolledBack);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("rollback is idempotent: a second one changes nothing, and it refuses only after a completed promotion", () => {
+    fc.assert(
+      fc.property(sequences, (commands) => {
+        for (const { before } of reached(commands)) {
+          const once = tryCommand(before, { kind: "rollback" });
+          assert.equal(once instanceof RolloutRefusal, rolloutPhase(before) === "previous-stable", `rollback in phase ${rolloutPhase(before)}`);
+          if (once instanceof RolloutRefusal) continue;
+          const twice = applyCommand(once, { kind: "rollback" });
+          assert.deepEqual(twice, once);
+          assert.deepEqual(edits(once, twice), []);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("undo applies only after a completed promotion, and a second undo refuses", () => {
+    fc.assert(
+      fc.property(sequences, (commands) => {
+        for (const { before } of reached(commands)) {
+          const once = tryCommand(before, { kind: "undo" });
+          assert.equal(once instanceof RolloutRefusal, rolloutPhase(before) !== "previous-stable", `undo in phase ${rolloutPhase(before)}`);
+          if (once instanceof RolloutRefusal) continue;
+          assert.equal(once.tracks[once.stable].version, before.tracks[candidateColour(before)].version, "undo did not restore the previous stable");
+          assert.ok(tryCommand(once, { kind: "undo" }) instanceof RolloutRefusal, "a second undo flipped back");
+        }
+      }),
+      RUNS,
     );
   });
 });
