@@ -1,13 +1,14 @@
 // The `modelship` command line. Each command lives in stacks/commands/.
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../components/config";
+import { advanceCommand, advanceHelp, ADVANCE_EXIT } from "./commands/advance";
 import { analyzeCommand, analyzeHelp } from "./commands/analyze";
 import { MUTATION_OPTIONS } from "./commands/mutate";
 import { promoteCommand, promoteHelp, releaseCommand, releaseHelp, retireCommand, retireHelp, rollbackCommand, rollbackHelp, undoCommand, undoHelp } from "./commands/rollout";
 import { statusCommand, statusHelp } from "./commands/status";
 import { synthCommand, synthHelp } from "./commands/synth";
 import { Args, EXIT, UsageError, type CommandContext } from "./commands/types";
-import { VERDICT_EXIT } from "./analysis";
+import { VERDICT_EXIT } from "./gate";
 import { RolloutRefusal } from "./rollout";
 import { findProjectDir, StackFileError } from "./stackfile";
 
@@ -21,6 +22,12 @@ interface Command {
    * (analyze: 1 is "fail", 2 "inconclusive"; a typo must not read as either).
    */
   errorExit?: number;
+  /**
+   * A command whose exit code decides a release (analyze, advance). Fail closed: every failure,
+   * an unexpected one included, ends in `errorExit` with a message — and, with --json, a JSON
+   * answer on stdout — never in a stack trace or an exit code a pipeline could misread.
+   */
+  decides?: boolean;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -31,7 +38,14 @@ const COMMANDS: Record<string, Command> = {
   rollback: { run: rollbackCommand, help: rollbackHelp, options: MUTATION_OPTIONS },
   undo: { run: undoCommand, help: undoHelp, options: MUTATION_OPTIONS },
   retire: { run: retireCommand, help: retireHelp, options: MUTATION_OPTIONS },
-  analyze: { run: analyzeCommand, help: analyzeHelp, options: { stack: false, model: false, prometheus: false, window: false, json: true }, errorExit: VERDICT_EXIT.error },
+  analyze: { run: analyzeCommand, help: analyzeHelp, options: { stack: false, model: false, prometheus: false, json: true }, errorExit: VERDICT_EXIT.error, decides: true },
+  advance: {
+    run: advanceCommand,
+    help: advanceHelp,
+    options: { stack: false, model: false, all: true, prometheus: false, "dry-run": true, json: true },
+    errorExit: ADVANCE_EXIT.error,
+    decides: true,
+  },
 };
 
 const USAGE = `usage: modelship <command> [options]
@@ -95,14 +109,24 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     const projectDir = findProjectDir(args.optional("project-dir") ?? io.cwd);
     return await command.run({ args, projectDir, print: io.out, progress: io.err });
   } catch (e) {
+    const json = command.decides && rest.includes("--json");
+    // With --json a pipeline reads stdout: it gets an answer it can parse, saying "no verdict".
+    const answer = (message: string) => json && io.out(JSON.stringify({ command: name, verdict: "error", error: message, reasons: [message] }, null, 2));
     if (e instanceof UsageError) {
       io.err(`modelship ${name}: ${e.message}\n\n${command.help}`);
+      answer(e.message);
       return command.errorExit ?? EXIT.usage;
     }
     if (e instanceof ConfigError || e instanceof StackFileError || e instanceof RolloutRefusal || pulumi.RunError.isInstance(e)) {
       io.err(e instanceof RolloutRefusal ? `modelship ${name}: refused: ${e.message}` : (e as Error).message);
+      answer((e as Error).message);
       return command.errorExit ?? EXIT.refused;
     }
-    throw e;
+    if (!command.decides) throw e;
+    const message = `internal error: ${e instanceof Error ? e.message : String(e)} (no verdict; rerun with MODELSHIP_DEBUG=1 for details)`;
+    io.err(`modelship ${name}: ${message}`);
+    if (process.env.MODELSHIP_DEBUG) io.err(e instanceof Error && e.stack ? e.stack : String(e));
+    answer(message);
+    return command.errorExit ?? EXIT.refused;
   }
 }

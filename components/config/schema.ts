@@ -80,6 +80,11 @@ const track = z.strictObject({
   metrics: z.record(z.string(), z.number()).optional(),
 });
 
+/** A duration such as 30s, 10m or 2h, as seconds. */
+export const DURATION_UNITS = { s: 1, m: 60, h: 3600 } as const;
+const duration = matching(/^[1-9][0-9]*(s|m|h)$/, "a duration such as 30s, 10m or 2h");
+export const durationSeconds = (text: string) => Number(text.slice(0, -1)) * DURATION_UNITS[text.slice(-1) as keyof typeof DURATION_UNITS];
+
 const probe = (path: string, d: { initialDelaySeconds: number; periodSeconds: number; timeoutSeconds: number; failureThreshold: number }) =>
   z
     .strictObject({
@@ -284,6 +289,27 @@ const model = z.strictObject({
   previewReplicas: int(1, 100).default(1),
   /** Candidate weights a promotion walks through, ending at 100. */
   steps: z.array(int(1, 100)).min(1).optional(),
+  /** How `modelship advance` decides each step: the canary gate's bake time, limits and error rate. */
+  rollout: z
+    .strictObject({
+      /** Time a step must have been in effect before the gate may pass it. */
+      bake: duration.default("10m"),
+      /** After this long in effect without a verdict, a step is stalled: `onStall` says what happens. */
+      maxInconclusive: duration.default("1h"),
+      onStall: oneOf(["hold", "rollback"] as const).default("hold"),
+      /** Bound on the chance that a healthy candidate is rolled back at a step, however often the gate looks. */
+      alpha: z.number({ error: expected("a probability such as 0.01") }).gt(0, { error: expected("a probability above 0") }).max(0.2, { error: expected("at most 0.2") }).default(0.01),
+      /** Tolerated ratio of the candidate's share of slow requests to the stable's. */
+      slowFactor: z.number({ error: expected("a number above 1") }).gt(1, { error: expected("a number above 1") }).default(1.5),
+      /** Tolerated absolute excess of the candidate's share of slow requests over the stable's. */
+      slowMargin: fraction(0.02),
+      /**
+       * What counts as slow: a latency histogram bucket boundary in milliseconds. Default: the
+       * boundary just below the stable track's p99, so a slowdown inside one bucket still shows.
+       */
+      slowThresholdMs: z.number({ error: expected("milliseconds") }).gt(0, { error: expected("milliseconds above 0") }).optional(),
+    })
+    .prefault({}),
   monitoring: modelMonitoring,
   /** Builds the serving image (pushed to the model's ECR repository) for tracks without `image`. */
   build: z

@@ -49,8 +49,22 @@ export interface MetricsContract {
   errorRatio(window: string, by?: string, extra?: string): string | undefined;
   /** Latency quantile in seconds. */
   latencyQuantile(quantile: number, window: string, by?: string, extra?: string): string | undefined;
+  /** Requests counted over the window (the gate's evidence). */
+  requestCount(window: string, by?: string, extra?: string): string | undefined;
+  /** Failed requests counted over the window. */
+  errorCount(window: string, by?: string, extra?: string): string | undefined;
+  /** Requests the latency histogram observed over the window … */
+  latencyObserved(window: string, by?: string, extra?: string): string | undefined;
+  /** … and those of them no slower than `seconds` (a bucket boundary). */
+  latencyWithin(seconds: number, window: string, by?: string, extra?: string): string | undefined;
+  /** The latency histogram's bucket boundaries, in seconds, as series with an `le` label (histogram units). */
+  latencyBuckets(extra?: string): string | undefined;
+  /** Multiply a bucket boundary (`le`) by this to get seconds. */
+  readonly latencyUnitSeconds?: number;
   /** Share of requests slower than `seconds` (the latency SLO's bad events). */
   slowRatio(seconds: number, window: string, by?: string): string | undefined;
+  /** Scraped targets that answer, per track (Prometheus' own `up`). */
+  targetsUp(extra?: string): string;
   /** Per pod: 1 when the model is loaded. */
   loaded(extra?: string): string | undefined;
   /** Seconds since the model was last loaded, per track. */
@@ -116,6 +130,13 @@ export function metricsContract(preset: PresetDef, scope: Scope): MetricsContrac
     metrics: [...metrics].sort(),
     requestRate,
     errorRate,
+    requestCount: (w, by = BY_TRACK, extra) => preset.requests && rateOf(preset.requests, scope, w, by, extra, "increase"),
+    errorCount: (w, by = BY_TRACK, extra) => (preset.requests && preset.errors ? rateOf(preset.errors, scope, w, by, extra, "increase") : undefined),
+    latencyObserved: (w, by = BY_TRACK, extra) => lat && `sum by (${by}) (increase(${lat.name}_count{${s(lat.matchers, extra)}}[${w}]))`,
+    latencyWithin: (seconds, w, by = BY_TRACK, extra) =>
+      lat && `sum by (${by}) (increase(${lat.name}_bucket{${s(lat.matchers, extra, leMatcher(+(seconds / lat.toSeconds).toPrecision(12)))}}[${w}]))`,
+    latencyBuckets: (extra) => lat && `count by (le) (${lat.name}_bucket{${s(lat.matchers, extra)}})`,
+    latencyUnitSeconds: lat?.toSeconds,
     errorRatio(w, by = BY_TRACK, extra) {
       const errors = errorRate(w, by, extra);
       const all = requestRate(w, by, extra);
@@ -131,6 +152,7 @@ export function metricsContract(preset: PresetDef, scope: Scope): MetricsContrac
       const all = `sum by (${by}) (rate(${lat.name}_count{${s(lat.matchers)}}[${w}]))`;
       return `1 - (${fast} / ${all})`;
     },
+    targetsUp: (extra) => `sum by (${BY_TRACK}) (up{${s(extra)}})`,
     loaded: (extra) => preset.loaded && `min by (${BY_TRACK}, pod) (${preset.loaded.metric}{${s(preset.loaded.matchers, extra)}})`,
     staleness: (extra) => preset.lastLoad && `time() - max by (${BY_TRACK}) (${preset.lastLoad.metric}{${s(extra)}})`,
     predictionMean(w, by = BY_TRACK, extra) {

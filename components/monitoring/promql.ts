@@ -23,9 +23,12 @@ export interface CounterRef {
   matchers?: string;
 }
 
-/** Per-second rate of the sum of counters. Missing counters count as absent, not as failure. */
-export function rateOf(refs: readonly CounterRef[], scope: Scope, window: string, by: string, extra?: string): string {
-  const parts = refs.map((r) => `sum by (${by}) (rate(${r.metric}{${selector(scope, r.matchers, extra)}}[${window}]))`);
+/**
+ * Per-second rate (or, with `fn = "increase"`, the count over the window) of the sum of
+ * counters. Missing counters count as absent, not as failure.
+ */
+export function rateOf(refs: readonly CounterRef[], scope: Scope, window: string, by: string, extra?: string, fn: "rate" | "increase" = "rate"): string {
+  const parts = refs.map((r) => `sum by (${by}) (${fn}(${r.metric}{${selector(scope, r.matchers, extra)}}[${window}]))`);
   return parts.length === 1 ? parts[0] : `(${parts.join(" + ")} or ${parts.join(" or ")})`;
 }
 

@@ -7,6 +7,7 @@ require("../cli")
   .main(process.argv.slice(2))
   .then((code) => process.exit(code))
   .catch((e) => {
-    console.error(e && e.stack ? e.stack : e);
+    // Exit 70 (EX_SOFTWARE): a defect of modelship, not of the input. One line; the trace only on request.
+    console.error(`modelship: internal error: ${e && e.message ? e.message : e}${process.env.MODELSHIP_DEBUG ? `\n${e && e.stack}` : " (set MODELSHIP_DEBUG=1 for the stack trace)"}`);
     process.exit(70);
   });

@@ -1,77 +1,91 @@
-import { BY_TRACK, contractOf } from "../../components/monitoring";
-import { judge, VERDICT_EXIT, type Analysis, type TrackSample } from "../analysis";
-import { PrometheusError, instantQuery } from "../prometheus";
-import { candidateColour } from "../rollout";
-import { findModel, fleetOfText, loadStackDocument } from "../stackedit";
-import { readProject } from "../stackfile";
+import { assessModel, GateConfigError, PrometheusError, prometheusBaseUrl, redactUrl, VERDICT_EXIT, type Assessment, type SignalReport } from "../gate";
+import { rolloutPhase } from "../rollout";
+import { findModel, fleetOfText, loadStackDocument, modelState } from "../stackedit";
+import { readProject, StackFileError } from "../stackfile";
 import { UsageError, type CommandContext } from "./types";
 
-export const analyzeHelp = `modelship analyze --stack STACK --model MODEL --prometheus URL [--window 5m] [--json]
+export const PROMETHEUS_ENV = "MODELSHIP_PROMETHEUS_URL";
 
-Compares the candidate track with the stable one over the window, with the metrics contract's
-queries (the ones the alerts use): error ratio within max(errorFactor x stable, stable +
-errorMargin) and p99 latency within max(latencyFactor x stable, stable + latencyMarginSeconds), once each track has
-canary.minRequestRate x window requests. Exit code: 0 pass, 1 fail, 2 inconclusive (too little
-traffic or no series, never a failure), 3 error (Prometheus unreachable or a bad answer, and
-also a bad option, stack or model, so that a typo never reads as a verdict).`;
+export const analyzeHelp = `modelship analyze --stack STACK --model MODEL [--prometheus URL] [--json]
 
-const SECONDS = { s: 1, m: 60, h: 3600 } as const;
+Judges the candidate's current step with the sequential canary gate: cumulative counts of
+requests, errors and slow requests since the step took effect (the candidate's share of
+traffic reached its weight), only for the candidate's version, against the stable track and
+the model's SLO, with anytime-valid confidence sequences (rollout.alpha bounds a false fail
+per step however often it looks). Before the first step: the candidate's pods must be ready
+and preview traffic must not fail its SLO ceiling.
+--prometheus defaults to $${PROMETHEUS_ENV}.
+Exit code: 0 pass, 1 fail, 2 inconclusive (not enough evidence yet, baking, or the weight is
+not in effect), 3 error (Prometheus unreachable or a bad answer, a bad option, stack or
+model, or no rollout in progress: never a verdict).`;
 
-export function windowSeconds(window: string): number {
-  const m = /^(\d+)(s|m|h)$/.exec(window);
-  if (!m || Number(m[1]) === 0) throw new UsageError(`--window expects a duration such as 30s, 5m or 1h, got "${window}"`);
-  return Number(m[1]) * SECONDS[m[2] as keyof typeof SECONDS];
+/** The Prometheus URL from the option or the environment, checked before any query. */
+export function prometheusOption(ctx: CommandContext): string {
+  const url = ctx.args.optional("prometheus") ?? process.env[PROMETHEUS_ENV];
+  if (!url) throw new UsageError(`--prometheus is required (or set ${PROMETHEUS_ENV})`);
+  try {
+    prometheusBaseUrl(url);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return url;
 }
 
 export async function analyzeCommand(ctx: CommandContext): Promise<number> {
   const stack = ctx.args.required("stack");
-  const url = ctx.args.required("prometheus");
-  const window = ctx.args.optional("window") ?? "5m";
-  const seconds = windowSeconds(window);
+  const url = prometheusOption(ctx);
   const project = readProject(ctx.projectDir);
   const file = loadStackDocument(project, stack);
   const { fleet } = fleetOfText(project, file.name, file.text);
   const model = fleet.models[findModel(fleet, ctx.args.required("model"), file.name)];
-  const contract = contractOf(model, fleet.namespace);
-  const [candidate, stable] = [candidateColour(model), model.stable];
+  const phase = rolloutPhase(modelState(model));
+  if (phase !== "released" && phase !== "canary") {
+    // Judging the idle track would answer a question nobody asked: no rollout, no verdict.
+    throw new StackFileError(`${file.name}: ${model.name} has no rollout in progress (its idle track is ${phase}); nothing to analyze`);
+  }
 
-  let analysis: Analysis;
-  const samples: Record<string, TrackSample> = { [candidate]: {}, [stable]: {} };
+  let assessment: Assessment | undefined;
+  let error: string | undefined;
   try {
-    // One evaluation time for every query, so the signals describe the same window.
-    const at = Date.now() / 1000;
-    const byTrack = async (query: string | undefined, key: keyof TrackSample, scale = 1) => {
-      if (!query) return;
-      for (const s of await instantQuery(url, query, at)) if (s.labels.track in samples) samples[s.labels.track][key] = s.value * scale;
-    };
-    ctx.progress(`Querying ${url} over the last ${window}...`);
-    await byTrack(contract.requestRate(window, BY_TRACK), "requests", seconds);
-    await byTrack(contract.errorRatio(window, BY_TRACK), "errorRatio");
-    await byTrack(contract.latencyQuantile(0.99, window, BY_TRACK), "p99");
-    const c = model.monitoring.canary;
-    analysis = judge(
-      samples[candidate],
-      samples[stable],
-      { errorFactor: c.errorFactor, errorMargin: c.errorMargin, latencyFactor: c.latencyFactor, latencyMargin: c.latencyMarginSeconds, minRequests: c.minRequestRate * seconds },
-      { errors: contract.available.has("errors"), latency: contract.available.has("latency") },
-    );
+    ctx.progress(`Querying ${redactUrl(url)}...`);
+    assessment = await assessModel(url, model, fleet.namespace, Date.now() / 1000);
   } catch (e) {
-    if (!(e instanceof PrometheusError)) throw e;
-    analysis = { verdict: "error", reasons: [e.message], checks: [] };
+    if (!(e instanceof PrometheusError || e instanceof GateConfigError)) throw e;
+    error = e.message;
   }
-
-  const header = `${model.name}: candidate ${candidate} (${model.tracks[candidate].version}) against stable ${stable} (${model.tracks[stable].version}) over ${window}`;
+  const verdict = assessment?.verdict ?? "error";
   if (ctx.args.flag("json")) {
-    const versions = { candidateVersion: model.tracks[candidate].version, stableVersion: model.tracks[stable].version };
-    ctx.print(JSON.stringify({ stack, model: model.name, window, candidate, stable, ...versions, ...analysis }, null, 2));
+    ctx.print(JSON.stringify({ stack, model: model.name, verdict, reasons: assessment?.reasons ?? [error], ...(assessment ? { assessment } : {}) }, null, 2));
   } else {
-    ctx.print(`${header}: ${analysis.verdict.toUpperCase()}`);
-    const fmt = (x: number | undefined, signal: string) =>
-      x === undefined ? "-" : signal === "requests" ? x.toFixed(0) : signal === "error ratio" ? `${(x * 100).toFixed(2)}%` : `${(x * 1000).toFixed(0)}ms`;
-    for (const k of analysis.checks) {
-      ctx.print(`  ${k.signal.padEnd(12)} candidate ${fmt(k.candidate, k.signal).padEnd(9)} stable ${fmt(k.stable, k.signal).padEnd(9)} ${k.limit === undefined ? "" : `limit ${fmt(k.limit, k.signal).padEnd(9)}`} ${k.outcome}`);
-    }
-    for (const r of analysis.reasons) ctx.print(`  ${r}`);
+    printAssessment(ctx.print, model.name, assessment, error);
   }
-  return VERDICT_EXIT[analysis.verdict];
+  return VERDICT_EXIT[verdict];
+}
+
+const pct = (x: number) => `${(100 * x).toPrecision(3)}%`;
+const count = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+
+function signalLine(s: SignalReport): string[] {
+  if (s.outcome === "unmeasured") return [`  ${s.signal.padEnd(8)} unmeasured`];
+  const lines = [`  ${s.signal.padEnd(8)} ${s.outcome.toUpperCase()} (${s.meaning})`];
+  if (s.candidate) lines.push(`    candidate ${count(s.candidate.bad)}/${count(s.candidate.total)} = ${pct(s.candidate.ratio)}, interval ${pct(s.candidate.interval.lower)}..${pct(s.candidate.interval.upper)}`);
+  if (s.stable) lines.push(`    stable    ${count(s.stable.bad)}/${count(s.stable.total)} = ${pct(s.stable.ratio)}, interval ${pct(s.stable.interval.lower)}..${pct(s.stable.interval.upper)}`);
+  if (s.relativeRisk) lines.push(`    relative risk ${s.relativeRisk.lower.toPrecision(3)}..${Number.isFinite(s.relativeRisk.upper) ? s.relativeRisk.upper.toPrecision(3) : "inf"}`);
+  const limits = [s.tolerance !== undefined ? `pass below ${pct(s.tolerance)}` : "", s.ceiling !== undefined ? `ceiling ${pct(s.ceiling)}` : ""].filter(Boolean).join(", ");
+  if (limits) lines.push(`    ${limits}`);
+  if (s.failStatistic !== undefined && s.failThreshold !== undefined) lines.push(`    evidence of regression ln M = ${s.failStatistic.toFixed(2)}, fails at ${s.failThreshold.toFixed(2)}`);
+  return lines;
+}
+
+export function printAssessment(print: (l: string) => void, model: string, a: Assessment | undefined, error?: string): void {
+  if (!a) {
+    print(`${model}: ERROR`);
+    print(`  ${error}`);
+    return;
+  }
+  const where = a.phase === "first-step" ? "before its first step" : `at ${a.weight}%`;
+  print(`${model}: candidate ${a.candidate} (${a.candidateVersion}) ${where} against stable ${a.stable} (${a.stableVersion}): ${a.verdict.toUpperCase()}`);
+  if (a.effect?.inEffect) print(`  step in effect for ${Math.round(a.elapsedSeconds ?? 0)}s, candidate share ${pct(a.effect.observedShare)}`);
+  for (const s of a.gate.signals) for (const l of signalLine(s)) print(l);
+  for (const r of a.reasons) print(`  ${r}`);
 }

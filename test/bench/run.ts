@@ -5,13 +5,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ROUTER_NAMES, type RouterName } from "../../components/routing";
-import { judge } from "../../stacks/analysis";
 import { ROOT } from "../helpers";
 import { alertTimeline, noise, type InputSeries } from "../monitoring/promtool";
 import { BUCKETS, groupsFor, healthy, podSeries, trackCounter, trackGauge, trackSeries } from "../monitoring/scenarios";
 import { abort, lifecycle, walk } from "../stacks/blast";
 import { BURNS, detectionTable } from "./detection";
 import { fleetProject } from "./fleet";
+import { FULL, QUICK, markdown as gateSimMarkdown, simulateAll } from "./gate-sim";
+import { judge } from "./peers/snapshot";
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 const quick = process.env.BENCH_QUICK === "1";
@@ -96,15 +97,39 @@ async function blastRadius() {
 
 // ---- detection ----------------------------------------------------------------------------
 
-function analyzeE2e(): { errorRate5pct?: number; latency3x?: number; note?: string } {
-  const file = path.join(ROOT, "out", "bench", "analyze-e2e.json");
+interface AdvanceE2e {
+  timings: { healthyToFull?: number; faultToRollback?: number; faultReleaseToRollback?: number };
+  requestsPerSecond: number;
+  steps: number[];
+  bake: string;
+  scrapeIntervalSeconds: number;
+  advanceEverySeconds: number;
+  load?: { sent: number; failed: number };
+}
+
+/** `modelship advance` end to end (test/gate/advance.e2e.test.ts), which records its timings. */
+function advanceE2e(): { result?: AdvanceE2e; note?: string } {
+  const file = path.join(ROOT, "out", "bench", "advance-e2e.json");
   fs.rmSync(file, { force: true });
-  const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js"), "--no-config", "-r", "ts-node/register/transpile-only", "--extension", "ts", "--timeout", "600000", "test/stacks/analyze.e2e.test.ts"], {
+  const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js"), "--no-config", "-r", "ts-node/register/transpile-only", "--extension", "ts", "--timeout", "600000", "test/gate/advance.e2e.test.ts"], {
     cwd: ROOT,
     encoding: "utf8",
   });
   if (r.status !== 0 || !fs.existsSync(file)) return { note: `e2e run failed: ${r.stdout.slice(-500)}${r.stderr.slice(-500)}` };
-  return JSON.parse(fs.readFileSync(file, "utf8")).detectionSeconds;
+  return { result: JSON.parse(fs.readFileSync(file, "utf8")) as AdvanceE2e };
+}
+
+function advanceE2eText(e2e: ReturnType<typeof advanceE2e>): string {
+  const r = e2e.result;
+  if (!r) return `Not measured: ${e2e.note}`;
+  const s = (x: number | undefined) => (x === undefined ? "—" : `${x.toFixed(1)} s`);
+  return (
+    `\`modelship advance\` end to end (one run of \`test/gate/advance.e2e.test.ts\`): reference model servers, a real Prometheus scraping them every ${r.scrapeIntervalSeconds} s, ` +
+    `${r.requestsPerSecond} req/s split by the stack file's weights (what \`pulumi up\` would make the route do), a model with steps [${r.steps.join(", ")}], bake ${r.bake} and a 5% error margin, \`advance\` run every ${r.advanceEverySeconds} s. ` +
+    `A healthy candidate went from release to 100% in ${s(r.timings.healthyToFull)}; a faulty one (30% errors) was rolled back ${s(r.timings.faultToRollback)} after it reached its first step (50%), ${s(r.timings.faultReleaseToRollback)} after its release. ` +
+    `The same test checks that a leftover pod of the candidate's colour never speaks for it and that, with Prometheus gone, \`advance\` exits 3 without touching the stack file. ` +
+    `These are seconds because every setting is: production scrapes every 30 s, bakes 10 minutes and runs \`advance\` every 5 minutes.`
+  );
 }
 
 /** Every alert of a model over 24 simulated hours of healthy noise, evaluated by promtool. */
@@ -148,7 +173,7 @@ function quantile(q: number, bounds: readonly number[], cumulative: number[]): n
   return lower + ((bounds[i] - lower) * (rank - below)) / (cumulative[i] - below);
 }
 
-/** The gate's verdicts on 288 five-minute windows of two healthy tracks (same noise as the alert tests). */
+/** The previous snapshot judge's verdicts on 288 five-minute windows of two healthy tracks (same noise as the alert tests). */
 function falseFails(): { windows: number; fail: number; inconclusive: number } {
   const rnd = noise(11);
   const window = () => {
@@ -194,11 +219,13 @@ async function main() {
   const blast = await blastRadius();
   log("detection time (promtool)...");
   const detection = detectionTable(log);
-  log("analyze against a real Prometheus...");
-  const e2e = analyzeE2e();
+  log("advance against a real Prometheus...");
+  const e2e = advanceE2e();
   log("24 hours of healthy noise...");
   const alerts = falseAlerts();
   const gate = falseFails();
+  log("release gate: simulated rollouts...");
+  const gateSim = await simulateAll(quick ? QUICK : FULL, 2, (line) => log(`gate-sim ${line}`));
 
   const md: string[] = ["# Benchmarks", "", ...versions(), ""];
   md.push(
@@ -230,17 +257,16 @@ async function main() {
     `|---|${BURNS.map(() => "---").join("|")}|`,
     ...detection.map((r) => `| ${r.window} | ${BURNS.map((b) => (r.minutes[String(b)] === undefined ? "does not fire" : `${r.minutes[String(b)]} min`)).join(" | ")} |`),
     "",
-    "## Analysis gate against a real Prometheus",
+    "## Release gate against a real Prometheus",
     "",
-    e2e.note
-      ? `Not measured: ${e2e.note}`
-      : `Seconds from injecting a fault into the candidate reference server until \`modelship analyze\` (window 15s, Prometheus scraping every second, 25 req/s per track, polled every 0.5 s) returns \`fail\`: 5 % errors ${e2e.errorRate5pct?.toFixed(1)} s, latency ×3 ${e2e.latency3x?.toFixed(1)} s (one run: \`test/stacks/analyze.e2e.test.ts\`, which also checks pass, inconclusive and error).`,
+    advanceE2eText(e2e),
     "",
     "## False alarms over 24 hours of healthy noise",
     "",
     `- Alerts: every alert of a GPU model evaluated by promtool each minute over 24 simulated hours of healthy noise on every signal (100 req/s per track, 0.03 % errors — within the 99.9 % SLO — and noisy latency, CPU, memory, drift and predictions): ${Object.keys(alerts).length === 0 ? "none fired" : Object.entries(alerts).map(([a, n]) => `${a} fired ${n} minutes`).join(", ")}.`,
-    `- Analysis gate: ${gate.windows} five-minute windows comparing two healthy tracks (100 req/s each, 0.2 % errors, the same noise; the gate's own decision function on simulated Prometheus answers): ${gate.fail} false fails, ${gate.inconclusive} inconclusive.`,
+    `- Previous snapshot judge (\`test/bench/peers/snapshot.ts\`, replaced by the sequential gate): ${gate.windows} five-minute windows comparing two healthy tracks (100 req/s each, 0.2 % errors, the same noise; its decision function on simulated Prometheus answers): ${gate.fail} false fails, ${gate.inconclusive} inconclusive.`,
     "",
+    ...gateSimMarkdown(gateSim),
     `The whole benchmark took ${((Date.now() - started) / 60000).toFixed(1)} minutes.`,
     "",
   );

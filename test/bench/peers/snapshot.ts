@@ -1,5 +1,7 @@
-// The analysis gate's decision (pure): candidate against stable on the signals the alerts use.
-// Too little traffic or no data is "inconclusive", never a failure.
+// The PREVIOUS analysis gate (pure), kept only as a benchmark peer: nothing in production uses
+// it. One snapshot window per look (the old promote workflow judged the last 5 minutes), limits
+// relative to the stable track, and a minimum request count per track; too little traffic or no
+// data is "inconclusive", never a failure. Its successor is the sequential gate (stacks/gate).
 
 export type Verdict = "pass" | "fail" | "inconclusive" | "error";
 export const VERDICT_EXIT: Record<Verdict, number> = { pass: 0, fail: 1, inconclusive: 2, error: 3 };
