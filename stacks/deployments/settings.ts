@@ -1,5 +1,5 @@
 // What each stack's Pulumi Deployments settings say (pure): staging deploys every push to main,
-// production only when the promote workflow asks; both preview pull requests.
+// production only when the promote, advance or rollback workflows ask; both preview pull requests.
 
 export interface DeploymentsConfig {
   organization: string;
@@ -20,7 +20,7 @@ export function deploymentSettings(c: DeploymentsConfig, stack: "staging" | "pro
     sourceContext: { git: { repoUrl: `https://github.com/${c.repository}.git`, branch: `refs/heads/${c.branch}`, repoDir: "." } },
     github: {
       repository: c.repository,
-      // Push-to-deploy for staging only; production changes come through the promote workflow.
+      // Push-to-deploy for staging only; production changes come through the promote, advance and rollback workflows.
       deployCommits: stack === "staging",
       previewPullRequests: stack !== "review",
       // The review stack is the template Pulumi Cloud copies into a stack per pull request.
