@@ -9,6 +9,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { startModelServer, type ModelServer } from "../../components/image/reference-server/server";
 import { main } from "../../stacks/cli";
+import { canaryConfig } from "../fixtures/canary";
 import { ROOT, tempProject } from "../helpers";
 import { sleep, startPrometheus, type RunningPrometheus } from "./harness";
 
@@ -130,27 +131,18 @@ describe("modelship advance against a real Prometheus (e2e)", function () {
     for (const [i, s] of specs.entries()) {
       servers.set(`${s.track}@${s.version}`, await startModelServer({ modelName: "fraud", modelVersion: s.version, latencyMs: LATENCY_MS, errorRate: s.errorRate, seed: 21 + i }));
     }
-    projectDir = tempProject(STACK, {
-      environment: "staging",
-      namespace: "ml",
-      router: "gateway-api",
-      routers: { "gateway-api": { gateway: { name: "gw", namespace: "gateway-system" } } },
-      models: [
-        {
-          name: "fraud",
-          stable: "blue",
-          steps: [50, 100],
-          tracks: {
-            blue: { version: "1.0.0", image: "registry.example.com/fraud:1.0.0", modelUri: "s3://m/fraud/1.0.0", weight: 100 },
-            green: { version: "1.1.0", image: "registry.example.com/fraud:1.1.0", modelUri: "s3://m/fraud/1.1.0", weight: 0 },
-          },
-          // Bake in seconds so the test runs in a minute; a 5% absolute error margin so ~200
-          // error-free requests bound the candidate (the default 0.5% needs ~2,500).
-          rollout: { bake: "5s", maxInconclusive: "3m" },
-          monitoring: { scrape: { interval: "1s" }, canary: { errorMargin: 0.05 } },
-        },
-      ],
-    });
+    projectDir = tempProject(
+      STACK,
+      canaryConfig({
+        weight: 0,
+        steps: [50, 100],
+        versions: { blue: "1.0.0", green: "1.1.0" },
+        // Bake in seconds so the test runs in a minute; a 5% absolute error margin so ~200
+        // error-free requests bound the candidate (the default 0.5% needs ~2,300).
+        rollout: { bake: "5s", maxInconclusive: "3m" },
+        monitoring: { scrape: { interval: "1s" }, canary: { errorMargin: 0.05 } },
+      }),
+    );
     stackFile = path.join(projectDir, `Pulumi.${STACK}.yaml`);
     prometheus = await startPrometheus(
       specs.map((s) => ({ port: servers.get(`${s.track}@${s.version}`)!.port, labels: { namespace: "ml", model: "fraud", track: s.track, version: s.version } })),

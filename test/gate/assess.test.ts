@@ -1,31 +1,10 @@
 import { strict as assert } from "assert";
-import { parseFleetConfig, type ModelConfig } from "../../components/config";
 import { assessStep, MAX_LOOKBACK_SECONDS, type EvidenceSource, type TrackRef } from "../../stacks/gate/assess";
 import { PASS_PRIOR } from "../../stacks/gate/judge";
 import { rateInterval, UNIFORM } from "../../stacks/gate/sequential";
+import { canaryModel } from "../fixtures/canary";
 
-function model(candidateWeight: number, rollout: Record<string, unknown> = {}): ModelConfig {
-  return parseFleetConfig(
-    {
-      environment: "staging",
-      namespace: "ml",
-      router: "gateway-api",
-      routers: { "gateway-api": { gateway: { name: "gw", namespace: "gateway-system" } } },
-      models: [
-        {
-          name: "fraud",
-          stable: "blue",
-          tracks: {
-            blue: { version: "1", image: "r/fraud:1", modelUri: "s3://m/1", weight: 100 - candidateWeight },
-            green: { version: "2", image: "r/fraud:2", modelUri: "s3://m/2", weight: candidateWeight },
-          },
-          rollout,
-        },
-      ],
-    },
-    "Pulumi.test.yaml",
-  ).models[0];
-}
+const model = (weight: number, rollout: Record<string, unknown> = {}) => canaryModel({ weight, rollout });
 
 /**
  * A steady world: each track's version gets `rate` requests a second from `since` on (before it,

@@ -6,24 +6,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { main } from "../../stacks/cli";
 import { freePort } from "./harness";
+import { canaryConfig } from "../fixtures/canary";
 import { ROOT, tempProject } from "../helpers";
 
-const config = {
-  environment: "staging",
-  namespace: "ml",
-  router: "gateway-api",
-  routers: { "gateway-api": { gateway: { name: "gw", namespace: "gateway-system" } } },
-  models: [
-    {
-      name: "fraud",
-      stable: "blue",
-      tracks: {
-        blue: { version: "1", image: "r.example.com/fraud:1", modelUri: "s3://m/fraud/1", weight: 90 },
-        green: { version: "2", image: "r.example.com/fraud:2", modelUri: "s3://m/fraud/2", weight: 10 },
-      },
-    },
-  ],
-};
+const config = canaryConfig();
 
 async function run(dir: string, args: string[]) {
   const out: string[] = [];
@@ -105,10 +91,9 @@ describe("analyze and advance fail closed", () => {
   });
 
   it("advance: with nothing mid-rollout asks nothing and exits 0", async () => {
-    const idle = tempProject("qa", {
-      ...config,
-      models: [{ ...config.models[0], tracks: { blue: { ...config.models[0].tracks.blue, weight: 100 }, green: { ...config.models[0].tracks.green, weight: 0, retired: true } } }],
-    });
+    const idleConfig = canaryConfig({ weight: 0 }) as { models: { tracks: { green: Record<string, unknown> } }[] };
+    idleConfig.models[0].tracks.green.retired = true;
+    const idle = tempProject("qa", idleConfig);
     try {
       const r = await run(idle, ["advance", "--stack", "qa", "--all", "--prometheus", "http://127.0.0.1:1", "--json"]);
       assert.equal(r.code, 0, r.out + r.err);

@@ -4,26 +4,10 @@ import { stepEffect, type ShareSample } from "../../stacks/gate/effect";
 import { judgeFirstStep, judgeStep, type GateRule, type SignalEvidence, type Tally } from "../../stacks/gate/judge";
 import { GateConfigError, slowBoundary } from "../../stacks/gate/slow";
 import { gateRule } from "../../stacks/gate/assess";
-import { parseFleetConfig } from "../../components/config";
+import { canaryModel } from "../fixtures/canary";
 
 // The defaults a model gets from the schema, so these tests judge what users run.
-const fleet = parseFleetConfig(
-  {
-    environment: "staging",
-    namespace: "ml",
-    router: "gateway-api",
-    routers: { "gateway-api": { gateway: { name: "gw", namespace: "gateway-system" } } },
-    models: [
-      {
-        name: "fraud",
-        stable: "blue",
-        tracks: { blue: { version: "1", image: "r/fraud:1", modelUri: "s3://m/1", weight: 90 }, green: { version: "2", image: "r/fraud:2", modelUri: "s3://m/2", weight: 10 } },
-      },
-    ],
-  },
-  "Pulumi.test.yaml",
-);
-const RULE: GateRule = gateRule(fleet.models[0]);
+const RULE: GateRule = gateRule(canaryModel());
 
 const t = (bad: number, total: number): Tally => ({ bad, total });
 const signals = (c: { e: Tally; l?: Tally }, s: { e: Tally; l?: Tally }): SignalEvidence[] => [

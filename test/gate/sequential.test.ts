@@ -1,18 +1,13 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
+import { Prng } from "../bench/sim-core";
 import { PASS_PRIOR } from "../../stacks/gate/judge";
 import { lnGamma, logEvidenceAgainst, rateInterval, relativeRiskInterval, UNIFORM, type BetaPrior } from "../../stacks/gate/sequential";
 
-/** mulberry32: a seedable stream, so every Monte Carlo count here is reproducible. */
+/** A seedable stream (the simulator's), so every Monte Carlo count here is reproducible. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.uniform();
 }
 
 /**
