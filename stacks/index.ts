@@ -2,10 +2,12 @@
 // `modelship synth` runs offline under the SDK's mock runtime.
 import { ModelFleet } from "../components/serving";
 import { loadFleetConfig } from "./config";
+import { programPaths } from "./paths";
 
 export = async () => {
   const config = loadFleetConfig();
-  const fleet = new ModelFleet("modelship", { config });
+  // Pulumi runs this file, and the providers, in this directory (see programPaths).
+  const fleet = new ModelFleet("modelship", { config, paths: programPaths(__dirname) });
   return {
     environment: config.environment,
     namespace: fleet.namespace,

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ROOT, find, synthShipped } from "./helpers";
-import { modelModule, validateObject } from "./kube-schemas";
+import { modelModule, schemaVersion, validateObject } from "./kube-schemas";
 
 describe("upstream schema validation", () => {
   it("rejects a broken object, so a pass means something", async () => {
@@ -20,13 +20,38 @@ describe("upstream schema validation", () => {
     assert.equal(modelModule("apps/v1", "Deployment"), "kubernetes-models/apps/v1/Deployment");
     assert.equal(modelModule("networking.k8s.io/v1", "NetworkPolicy"), "kubernetes-models/networking.k8s.io/v1/NetworkPolicy");
     assert.equal(modelModule("gateway.networking.k8s.io/v1", "HTTPRoute"), "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute");
-    assert.equal(modelModule("networking.istio.io/v1", "VirtualService"), "@kubernetes-models/istio/networking.istio.io/v1/VirtualService");
+    assert.equal(modelModule("networking.istio.io/v1alpha3", "VirtualService"), "@kubernetes-models/istio/networking.istio.io/v1alpha3/VirtualService");
     assert.equal(modelModule("monitoring.coreos.com/v1", "PrometheusRule"), "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule");
   });
 
   it("has exactly one copy of @kubernetes-models/validate installed (duplicates silently skip validation)", () => {
+    // The model packages are pinned to the line that supports Node.js 20 and shares validate 3.
     const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8"));
     const copies = Object.keys(lock.packages).filter((p) => p.endsWith("node_modules/@kubernetes-models/validate"));
     assert.deepEqual(copies, ["node_modules/@kubernetes-models/validate"]);
+  });
+
+  // Each kind we render must really be checked by its model package.
+  for (const [apiVersion, kind] of [
+    ["apps/v1", "Deployment"],
+    ["v1", "Service"],
+    ["gateway.networking.k8s.io/v1", "HTTPRoute"],
+    ["networking.istio.io/v1", "VirtualService"],
+    ["networking.istio.io/v1", "DestinationRule"],
+    ["monitoring.coreos.com/v1", "PrometheusRule"],
+    ["monitoring.coreos.com/v1", "ServiceMonitor"],
+  ]) {
+    it(`really validates ${apiVersion} ${kind}: a wrong type in metadata or spec is rejected`, async () => {
+      await assert.rejects(validateObject({ apiVersion, kind, metadata: { name: 42 as unknown as string } }), /metadata\/name must be string/);
+      await assert.rejects(validateObject({ apiVersion, kind, metadata: { name: "x" }, spec: 7 }), /spec must be object/);
+    });
+  }
+
+  it("validates Istio v1 objects as the identical v1beta1 objects, and nothing else", () => {
+    assert.equal(schemaVersion("networking.istio.io/v1"), "networking.istio.io/v1beta1");
+    assert.equal(schemaVersion("security.istio.io/v1"), "security.istio.io/v1beta1");
+    assert.equal(schemaVersion("telemetry.istio.io/v1"), "telemetry.istio.io/v1", "Telemetry changed on promotion");
+    assert.equal(schemaVersion("gateway.networking.k8s.io/v1"), "gateway.networking.k8s.io/v1");
+    assert.equal(modelModule("networking.istio.io/v1", "VirtualService"), "@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService");
   });
 });

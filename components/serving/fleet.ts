@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { FleetConfig } from "../config/schema";
+import type { ProgramPaths } from "../image";
 import * as aws from "@pulumi/aws";
 import { ModelArtifacts } from "../aws";
 import { fleetMonitoringObjects, Monitoring } from "../monitoring";
@@ -9,6 +10,8 @@ import { ModelServing } from "./model";
 
 export interface ModelFleetArgs {
   config: FleetConfig;
+  /** Where the program runs (the project and working directories), for image builds. */
+  paths?: ProgramPaths;
 }
 
 /** Every model of a stack, in its namespace. */
@@ -50,7 +53,7 @@ export class ModelFleet extends pulumi.ComponentResource {
     if (config.aws.enabled && config.aws.artifactsBucket) {
       new ModelArtifacts("model-artifacts", { bucket: config.aws.artifactsBucket, kmsKeyArn: config.aws.kmsKeyArn }, { ...awsOpts, parent: this });
     }
-    this.models = config.models.map((model) => new ModelServing(model.name, { namespace: this.namespace, model, fleet: config, awsOpts }, { parent: this }));
+    this.models = config.models.map((model) => new ModelServing(model.name, { namespace: this.namespace, model, fleet: config, awsOpts, paths: args.paths }, { parent: this }));
     if (config.monitoring.enabled) {
       const objects = fleetMonitoringObjects(config.models, { namespace: config.namespace, settings: config.monitoring });
       new Monitoring("fleet-monitoring", { objects, dependsOn: ns ? [ns] : [] }, { parent: this });

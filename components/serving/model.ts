@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { modelAwsPlan, ModelRepository, TrackIdentity } from "../aws";
 import type { Colour, FleetConfig, ModelConfig } from "../config/schema";
-import { ModelImage } from "../image";
+import { ModelImage, type ProgramPaths } from "../image";
 import { modelMonitoringObjects, Monitoring, routeWeightRule } from "../monitoring";
 import { ingressPeers, ModelRoute, ROUTER_DEFINITIONS, ROUTERS } from "../routing";
 import { planCapacity, type TrackCapacity } from "./capacity";
@@ -18,6 +18,8 @@ export interface ModelServingArgs {
   fleet: Pick<FleetConfig, "namespace" | "routers" | "networkPolicy" | "secrets" | "monitoring" | "aws">;
   /** Provider options for AWS resources (an explicit region, when configured). */
   awsOpts?: pulumi.ComponentResourceOptions;
+  /** Where the program runs, for the paths of image builds. */
+  paths?: ProgramPaths;
 }
 
 /** What a stack reports per model (stack output `models`), plain data. */
@@ -65,7 +67,7 @@ export class ModelServing extends pulumi.ComponentResource {
       const source = plan.images[c];
       // A build is planned only with AWS on, so the repository exists.
       if ("image" in source) return pulumi.output(source.image);
-      return new ModelImage(`${model.name}-${c}`, { repositoryUrl: repository!.url, ...source.build }, awsParent).digestRef;
+      return new ModelImage(`${model.name}-${c}`, { repositoryUrl: repository!.url, ...source.build, paths: args.paths }, awsParent).digestRef;
     };
     const images = { blue: image("blue"), green: image("green") };
     const roleArn = (c: Colour) => {

@@ -1,8 +1,11 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
+import { dockerBuildPaths } from "../../components/image";
 import { ConfigError, parseFleetConfig } from "../../components/config";
 import { POLICIES } from "../../policies/policies";
+import { programPaths } from "../../stacks/paths";
 import { SECRET_PLACEHOLDER } from "../../stacks/stackfile";
 import { synthesize, type RegisteredResource, type SynthResult } from "../../stacks/synth";
 import { clone, find, ROOT, shippedConfig, synthShipped, tempProject } from "../helpers";
@@ -94,13 +97,43 @@ describe("AWS integration and image supply chain (mocks)", function () {
   it("builds a track without an image, pushes it with ECR credentials, and runs it by digest", () => {
     const image = named(staging, "docker:index/image:Image", "fraud-detector-blue");
     assert.equal(image.inputs.imageName, "[account].dkr.ecr.[region].amazonaws.com/modelship/fraud-detector:1.4.0");
-    assert.deepEqual(image.inputs.build, { context: "components/image/reference-server", dockerfile: "Dockerfile", platform: "linux/amd64" });
+    assert.deepEqual(image.inputs.build, { context: "../components/image/reference-server", dockerfile: "../components/image/reference-server/Dockerfile", platform: "linux/amd64" });
     // The registry block carries the ECR password, so it is a secret as a whole.
     assert.deepEqual(image.inputs.registry, { server: SECRET_PLACEHOLDER, username: SECRET_PLACEHOLDER, password: SECRET_PLACEHOLDER });
     const container = (name: string) => find(staging.objects, "Deployment", name).spec.template.spec.containers[0];
     assert.equal(container("fraud-detector-blue").image, "[account].dkr.ecr.[region].amazonaws.com/modelship/fraud-detector@sha256:[known after apply: image digest]");
     assert.equal(container("fraud-detector-green").image, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/modelship/fraud-detector:1.3.2", "a configured image is used as given");
     assert.equal(of(staging, "docker:index/image:Image").length, 1, "only tracks without an image are built");
+  });
+
+  // @pulumi/docker reads both paths relative to its own working directory (pulumi-docker
+  // provider/provider.go Check: os.Stat(build.Dockerfile), and on failure "could not open dockerfile
+  // at relative path ..."; provider/image.go: context through docker/cli GetContextFromLocalDir, which
+  // resolves the context and the -f file from the working directory, not from each other). The
+  // engine starts providers in the program's directory: for a `main` that is a file, the directory
+  // of that file (pulumi pkg/engine/project.go getPwdMain), here stacks/, not the project root.
+  it("gives the Docker provider a context and Dockerfile that exist where the provider looks for them", () => {
+    const main = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).main as string;
+    const abs = path.resolve(ROOT, main);
+    const providerDir = fs.statSync(abs).isDirectory() ? abs : path.dirname(abs);
+    for (const image of of(staging, "docker:index/image:Image")) {
+      const { context, dockerfile } = image.inputs.build;
+      for (const p of [context, dockerfile]) assert.ok(!path.isAbsolute(p) && !p.includes("\\"), `${p}: relative, so the state is the same on every machine`);
+      assert.ok(fs.statSync(path.resolve(providerDir, context)).isDirectory(), `${image.name}: context ${context} from ${providerDir}`);
+      assert.ok(fs.statSync(path.resolve(providerDir, dockerfile)).isFile(), `${image.name}: dockerfile ${dockerfile} from ${providerDir}`);
+      assert.equal(path.relative(path.resolve(providerDir, context), path.resolve(providerDir, dockerfile)), "Dockerfile", "the model's build.dockerfile, inside its context");
+    }
+  });
+
+  it("resolves a model's context against the project and its Dockerfile against the context", () => {
+    const project = "/srv/repo";
+    const at = (workDir: string, context: string, dockerfile: string) => dockerBuildPaths({ projectDir: project, workDir }, context, dockerfile);
+    assert.deepEqual(at("/srv/repo/stacks", "components/image/reference-server", "Dockerfile"), { context: "../components/image/reference-server", dockerfile: "../components/image/reference-server/Dockerfile" });
+    assert.deepEqual(at("/srv/repo", "./images/gpu/", "build/Dockerfile.gpu"), { context: "images/gpu", dockerfile: "images/gpu/build/Dockerfile.gpu" });
+    assert.deepEqual(at("/srv/repo", ".", "Dockerfile"), { context: ".", dockerfile: "Dockerfile" });
+    assert.deepEqual(at("/srv/repo/stacks", ".", "Dockerfile"), { context: "..", dockerfile: "../Dockerfile" });
+    // The program's own directory is where Pulumi runs it; the project is the one above it.
+    assert.deepEqual(programPaths(path.join(ROOT, "stacks")), { projectDir: ROOT, workDir: path.join(ROOT, "stacks") });
   });
 
   it("creates nothing on AWS when it is off", async () => {

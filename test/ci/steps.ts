@@ -2,7 +2,7 @@
 // -eo pipefail), in a throwaway git repository with the runner's files (GITHUB_OUTPUT,
 // GITHUB_STEP_SUMMARY, RUNNER_TEMP) and a fake `stacks/bin/modelship.js` whose exit code and
 // output each test chooses. The script is the workflow's own text, unchanged.
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -127,4 +127,27 @@ export function runStep(step: Step, cwd: string, env: Record<string, string>): S
   fs.writeFileSync(file, step.run);
   const r = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", file], { cwd, env, encoding: "utf8", timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * As runStep, without blocking the event loop: for a script that talks to a server this process
+ * runs (a fake API). Killed after `timeoutMs`.
+ */
+export function runStepAsync(step: Step, cwd: string, env: Record<string, string>, timeoutMs = 30_000): Promise<StepRun> {
+  if (!step.run) throw new Error(`${step.name ?? step.id} has no run script`);
+  const file = path.join(tempDir("modelship-step-"), "step.sh");
+  fs.writeFileSync(file, step.run);
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", file], { cwd, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", reject);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }

@@ -1,13 +1,16 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as http from "http";
+import type { AddressInfo } from "net";
 import * as os from "os";
 import { spawnSync } from "child_process";
 import * as path from "path";
 import * as YAML from "yaml";
-import { deploymentSettings, PATHS } from "../../stacks/deployments/settings";
+import { deploymentSettings, PATHS, readDeploymentsConfig } from "../../stacks/deployments/settings";
+import { readProject, readStackConfig } from "../../stacks/stackfile";
 import { synthesize } from "../../stacks/synth";
 import { ROOT } from "../helpers";
-import { git, removeSandboxes, runStep, sandbox, stepEnv, type Fake, type Step } from "./steps";
+import { git, removeSandboxes, runStep, runStepAsync, sandbox, stepEnv, type Fake, type Step } from "./steps";
 import { workflowParser } from "./workflow-parser";
 
 const DIR = path.join(ROOT, ".github", "workflows");
@@ -105,13 +108,41 @@ describe("CI/CD workflows", function () {
     assert.equal(preview.env!.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
   });
 
-  it("deploy.yml updates staging on push to main, through Deployments or the action", () => {
+  it("deploy.yml updates staging on push to main, through Deployments (waiting for the outcome) or the action", () => {
     const d = doc("deploy.yml");
     assert.deepEqual(d.on.push.branches, ["main"]);
+    // The paths Pulumi Cloud's own triggers use (stacks/deployments): only these deserve a deployment.
+    assert.deepEqual(d.on.push.paths, PATHS);
     assert.equal(d.jobs.staging.environment, "staging");
-    const up = steps("deploy.yml", "staging").find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+    const s = steps("deploy.yml", "staging");
+    const deployment = stepById("deploy.yml", "staging", "deployment");
+    assert.equal(deployment.if, "vars.PULUMI_DEPLOYMENTS == 'true'");
+    assert.equal(deployment.shell, "bash");
+    assert.deepEqual(deployment.env, {
+      PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+      PULUMI_ORG: "${{ vars.PULUMI_ORG }}",
+      PROJECT: YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).name,
+      STACK: "staging",
+      TIMEOUT_MINUTES: "40",
+      POLL_SECONDS: "15",
+    });
+    assert.ok(Number(deployment.env!.TIMEOUT_MINUTES) < d.jobs.staging["timeout-minutes"], "the step gives up before the job is killed");
+    // Every other step is the action path, never run alongside Deployments.
+    for (const x of s.filter((x) => x.id !== "deployment")) assert.equal(x.if, "vars.PULUMI_DEPLOYMENTS != 'true'", x.name ?? x.uses ?? x.run);
+    const up = s.find((x) => x.uses?.startsWith("pulumi/actions@"))!;
     assert.equal(up.with!.command, "up");
-    assert.equal(up.if, "vars.PULUMI_DEPLOYMENTS != 'true'");
+  });
+
+  it("no step stands in for a deployment by only saying it happens: both Deployments paths run the same waiting script", () => {
+    for (const { f, job, s } of allSteps()) {
+      // Steps that run because Deployments is on (not those that run because it is off: `!(...)`).
+      if (!/(^|&& )vars\.PULUMI_DEPLOYMENTS == 'true'$/.test(s.if ?? "")) continue;
+      assert.equal(s.run, stepById("deploy.yml", "staging", "deployment").run, `${f}/${job}/${s.name}`);
+    }
+    const rollback = stepById("rollback.yml", "rollback", "deployment");
+    assert.equal(rollback.if, "steps.rollback.outputs.written == 'true' && steps.payload.outputs.stack == 'staging' && vars.PULUMI_DEPLOYMENTS == 'true'");
+    assert.equal(rollback.env!.STACK, "staging");
+    assert.ok(Number(rollback.env!.TIMEOUT_MINUTES) < doc("rollback.yml").jobs.rollback["timeout-minutes"], "the step gives up before the job is killed");
   });
 
   it("promote.yml: approval in its own job, then analyze before promote, decide, edit, commit, update, notify", () => {
@@ -812,26 +843,193 @@ describe("docs/alertmanager.md: what it sets up reaches rollback.yml and passes 
   });
 });
 
+describe("The Pulumi Deployments step, executed against a fake Pulumi Cloud", function () {
+  this.timeout(60_000);
+  after(removeSandboxes);
+
+  const TOKEN = "pul-0123456789abcdef0123456789abcdef";
+  const CONSOLE = "https://app.pulumi.com/acme/modelship/staging/deployments/7";
+  interface Seen {
+    method: string;
+    url: string;
+    auth?: string;
+    accept?: string;
+    body: string;
+  }
+
+  /**
+   * Pulumi Cloud's deployments API as far as the step uses it (Pulumi Cloud REST API, Deployments:
+   * Create Deployment answers {id, consoleUrl, version}; Get Deployment answers {status}, one of
+   * not-started, accepted, running, failed, succeeded, skipped). `statuses` are the answers to
+   * successive GETs (a number is an HTTP error status); the last one repeats.
+   */
+  async function run(statuses: (string | number)[], opts: { create?: number; env?: Record<string, string>; down?: boolean } = {}) {
+    const step = stepById("deploy.yml", "staging", "deployment");
+    const seen: Seen[] = [];
+    let polls = 0;
+    const server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (d) => (body += d));
+      req.on("end", () => {
+        seen.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, accept: req.headers.accept, body });
+        const send = (code: number, value: unknown) => {
+          res.writeHead(code, { "content-type": "application/json" });
+          res.end(JSON.stringify(value));
+        };
+        if (req.method === "POST") return opts.create ? send(opts.create, { code: opts.create, message: "forbidden" }) : send(202, { id: "dep-1", consoleUrl: CONSOLE, version: 7 });
+        const answer = statuses[Math.min(polls++, statuses.length - 1)];
+        if (typeof answer === "number") return send(answer, { code: answer, message: "unavailable" });
+        send(200, { id: "dep-1", status: answer, version: 7 });
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const port = (server.address() as AddressInfo).port;
+    const close = () => new Promise((ok) => (server.listening ? server.close(ok) : ok(undefined)));
+    try {
+      if (opts.down) await close();
+      const box = sandbox();
+      const env = {
+        ...box.env,
+        ...stepEnv({}, step, { PULUMI_ACCESS_TOKEN: TOKEN, PULUMI_ORG: "acme" }),
+        PULUMI_BACKEND_URL: `http://127.0.0.1:${port}/`,
+        POLL_SECONDS: "0.02",
+        TIMEOUT_MINUTES: "0.02",
+        ...opts.env,
+      };
+      const r = await runStepAsync(step, box.repo, env);
+      return { ...r, seen, summary: box.summary() };
+    } finally {
+      await close();
+    }
+  }
+  const BASE = "/api/stacks/acme/modelship/staging/deployments";
+
+  it("starts an update with the stack's settings, follows it to success, and passes", async () => {
+    const r = await run(["not-started", "accepted", "running", "running", "succeeded"]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.deepEqual(r.seen[0], { method: "POST", url: BASE, auth: `token ${TOKEN}`, accept: "application/vnd.pulumi+8", body: JSON.stringify({ operation: "update", inheritSettings: true }) });
+    assert.deepEqual(new Set(r.seen.slice(1).map((x) => `${x.method} ${x.url} ${x.auth}`)), new Set([`GET ${BASE}/dep-1 token ${TOKEN}`]));
+    assert.equal(r.seen.length, 6);
+    assert.match(r.stdout, /deployment 7 \(https:\/\/app\.pulumi\.com\/acme\/modelship\/staging\/deployments\/7\): succeeded/);
+    assert.match(r.summary, /staging updated/);
+    assert.ok(!(r.stdout + r.stderr + r.summary).includes(TOKEN), "the token is never printed");
+  });
+
+  for (const status of ["failed", "skipped", "cancelled-by-someone"]) {
+    it(`fails the job when the deployment ends ${status}`, async () => {
+      const r = await run(["running", status]);
+      assert.equal(r.status, 1);
+      assert.match(r.stdout, new RegExp(`::error::deployment 7 \\(${CONSOLE.replace(/[./]/g, "\\$&")}\\) ended ${status}`));
+      assert.match(r.summary, /staging not updated/);
+    });
+  }
+
+  it("fails the job, polling no further, when Pulumi Cloud refuses to start the deployment", async () => {
+    const r = await run(["succeeded"], { create: 403 });
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /::error::starting the deployment failed: POST .* answered 403/);
+    assert.deepEqual(r.seen.map((x) => x.method), ["POST"]);
+  });
+
+  it("fails the job when the deployment has not finished in time, saying it goes on in Pulumi Cloud", async () => {
+    const r = await run(["running"]);
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /::error::deployment 7 .* is still running after 0\.02 minutes; it goes on in Pulumi Cloud/);
+  });
+
+  it("rides out a few failed polls, but not five in a row", async () => {
+    const passes = await run([502, 503, "running", 429, "succeeded"]);
+    assert.equal(passes.status, 0, passes.stdout);
+    const fails = await run(["running", 502], { env: { TIMEOUT_MINUTES: "1" } });
+    assert.equal(fails.status, 1);
+    assert.match(fails.stdout, /::error::Pulumi Cloud did not answer 5 times in a row \(last: 502\); deployment 7 .* was running/);
+    assert.equal(fails.seen.filter((x) => x.method === "GET").length, 6);
+  });
+
+  it("fails at once on a poll that is refused, and when Pulumi Cloud cannot be reached", async () => {
+    const refused = await run([404]);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stdout, /::error::reading deployment 7 .* failed: GET answered 404/);
+    const down = await run(["succeeded"], { down: true });
+    assert.equal(down.status, 1);
+    assert.match(down.stdout, /::error::starting the deployment failed: POST .* answered ECONNREFUSED/);
+  });
+
+  it("starts nothing without a token, or with an organization that is no Pulumi name", async () => {
+    for (const env of [{ PULUMI_ACCESS_TOKEN: "" }, { PULUMI_ORG: "acme/../other" }] as Record<string, string>[]) {
+      const r = await run(["succeeded"], { env });
+      assert.equal(r.status, 1, JSON.stringify(env));
+      assert.deepEqual(r.seen, [], JSON.stringify(env));
+    }
+  });
+});
+
 describe("Pulumi Deployments settings as code", function () {
   this.timeout(60_000);
+  const dir = path.join(ROOT, "stacks", "deployments");
+  const project = () => readProject(dir);
 
-  it("renders one DeploymentSettings per stack with the intended fields, under the mock runtime", async () => {
-    const dir = path.join(ROOT, "stacks", "deployments");
+  // The inputs as @pulumi/pulumiservice 1.3.0's provider reads them (provider/pkg/resources/
+  // deployment_settings.go toOperationContext: operationContext.{environmentVariables,
+  // preRunCommands, options.skipInstallDependencies, oidc.aws.{roleARN, sessionName, duration}}).
+  it("renders one DeploymentSettings per stack that fetches its cluster's kubeconfig with the OIDC role, under the mock runtime", async () => {
     const r = await synthesize(dir, "ci");
     const settings = r.resources.filter((x) => x.type === "pulumiservice:index:DeploymentSettings");
     assert.deepEqual(settings.map((x) => x.inputs.stack), ["staging", "production", "review"]);
-    const byStack = Object.fromEntries(settings.map((x) => [x.inputs.stack, x.inputs]));
-    for (const [stack, s] of Object.entries<any>(byStack)) {
+    const cluster: Record<string, string> = { staging: "ml-staging", production: "ml-production", review: "ml-staging" };
+    for (const s of settings.map((x) => x.inputs)) {
       assert.equal(s.organization, "acme");
       assert.equal(s.project, "modelship");
       assert.deepEqual(s.sourceContext.git, { repoUrl: "https://github.com/acme/modelship.git", branch: "refs/heads/main", repoDir: "." });
       assert.deepEqual(s.github.paths, PATHS);
-      assert.deepEqual(s.operationContext.preRunCommands, ["npm ci"]);
-      assert.equal(s.operationContext.oidc.aws.roleARN, "arn:aws:iam::123456789012:role/pulumi-deployments-modelship");
-      assert.equal(s.github.deployCommits, stack === "staging", `${stack}: push-to-deploy`);
-      assert.equal(s.github.previewPullRequests, stack !== "review");
-      assert.equal(s.github.pullRequestTemplate, stack === "review");
+      assert.deepEqual(s.operationContext, {
+        oidc: { aws: { roleARN: "arn:aws:iam::123456789012:role/pulumi-deployments-modelship", sessionName: `pulumi-deployments-${s.stack}`, duration: "1h0m0s" } },
+        preRunCommands: ["npm ci", `aws eks update-kubeconfig --region eu-west-1 --name ${cluster[s.stack]} --kubeconfig /tmp/modelship-kubeconfig`],
+        environmentVariables: { KUBECONFIG: "/tmp/modelship-kubeconfig", AWS_REGION: "eu-west-1" },
+        options: { skipInstallDependencies: true },
+      });
+      // Deployments are started by deploy.yml and rollback.yml, which wait for them; never by a push alone.
+      assert.equal(s.github.deployCommits, false, `${s.stack}: no push-to-deploy`);
+      assert.equal(s.github.previewPullRequests, s.stack !== "review");
+      assert.equal(s.github.pullRequestTemplate, s.stack === "review");
     }
-    assert.deepEqual(deploymentSettings({ organization: "o", project: "p", repository: "o/r", branch: "b", awsRoleArn: "arn" }, "production").github.deployCommits, false);
+  });
+
+  it("the kubeconfig command is the one the workflows run, for the same cluster and file KUBECONFIG names", () => {
+    const c = readDeploymentsConfig((k) => readStackConfig(project(), "ci").config[`modelship-deployments:${k}`]);
+    const s = deploymentSettings(c, "production").operationContext;
+    const [, kube] = s.preRunCommands;
+    assert.match(kube, /^aws eks update-kubeconfig /);
+    assert.equal(kube.split(" --kubeconfig ")[1], s.environmentVariables.KUBECONFIG);
+    assert.ok(path.isAbsolute(s.environmentVariables.KUBECONFIG), "each pre-run command runs in its own shell: no relative or $-paths");
+    const wf = steps("deploy.yml", "staging").find((x) => x.run?.includes("aws eks update-kubeconfig"))!.run!;
+    assert.match(wf, /^aws eks update-kubeconfig --name "\$\{\{ vars\.EKS_CLUSTER_STAGING \}\}" --kubeconfig /);
+  });
+
+  const without = (edit: (config: Record<string, string>) => void) => {
+    const stackConfig = readStackConfig(project(), "ci");
+    edit(stackConfig.config);
+    return synthesize(dir, "ci", stackConfig);
+  };
+  for (const [name, edit, message] of [
+    ["the role", (c: Record<string, string>) => delete c["modelship-deployments:awsRoleArn"], "modelship-deployments:awsRoleArn: required: the ARN of the IAM role deployments assume through OIDC"],
+    ["the region", (c: Record<string, string>) => delete c["modelship-deployments:awsRegion"], "modelship-deployments:awsRegion: required: the AWS region of the EKS clusters"],
+    ["the clusters", (c: Record<string, string>) => delete c["modelship-deployments:clusters"], "modelship-deployments:clusters: required: the EKS cluster of each stack"],
+    ["production's cluster", (c: Record<string, string>) => (c["modelship-deployments:clusters"] = JSON.stringify({ staging: "a", review: "a" })), "modelship-deployments:clusters.production: required: the EKS cluster the production stack deploys to"],
+    ["a cluster name a shell would read as more than a name", (c: Record<string, string>) => (c["modelship-deployments:clusters"] = JSON.stringify({ staging: "a; rm -rf /", production: "b", review: "a" })), 'modelship-deployments:clusters.staging: expected an EKS cluster name (letters, digits, - and _), got "a; rm -rf /"'],
+    ["a role that is no role ARN", (c: Record<string, string>) => (c["modelship-deployments:awsRoleArn"] = "pulumi-deployments"), 'modelship-deployments:awsRoleArn: expected the ARN of the IAM role'],
+  ] as const) {
+    it(`stops before registering anything without ${name}, naming the key`, async () => {
+      await assert.rejects(without(edit), (e: Error) => e.message.includes(message));
+    });
+  }
+
+  it("reports every missing key at once", () => {
+    assert.throws(
+      () => readDeploymentsConfig(() => undefined),
+      (e: Error) =>
+        ["organization", "repository", "awsRoleArn", "awsRegion", "clusters"].every((k) => e.message.includes(`modelship-deployments:${k}: required`)) &&
+        !e.message.includes("modelship-deployments:project") && !e.message.includes("modelship-deployments:branch"),
+    );
   });
 });
