@@ -8,6 +8,7 @@ import { imagePinnedByDigest } from "./image-digest";
 import { loadBalancerInternal } from "./load-balancer";
 import { modelHasMonitoring } from "./model-monitoring";
 import { podSecurityRestricted } from "./pod-security";
+import { candidateQualityGate } from "./quality-gate";
 import { productionWeightOnStep, routeWeightsValid } from "./route-weights";
 import { s3ModelBucketSecure } from "./s3";
 import { serviceAccountTokenAutomount } from "./service-account-token";
@@ -29,4 +30,5 @@ export const POLICIES: Policies = [
   modelHasMonitoring,
   routeWeightsValid,
   productionWeightOnStep,
+  candidateQualityGate,
 ];

@@ -48,7 +48,7 @@ export function modelRoutes(resources: readonly PolicyResource[]): ModelRoute[] 
 }
 
 /** Whether a track can take traffic: its Deployment runs pods (an HPA with min >= 1, or replicas > 0). */
-function hasCapacity(resources: readonly PolicyResource[], model: string, colour: Colour, ns?: string): boolean {
+export function hasCapacity(resources: readonly PolicyResource[], model: string, colour: Colour, ns?: string): boolean {
   const name = `${model}-${colour}`;
   const match = (kind: string) => resources.find((r) => kindOf(r.type) === kind && r.props.metadata?.name === name && r.props.metadata?.namespace === ns);
   const deployment = match("Deployment");
@@ -77,9 +77,21 @@ export const routeWeightsValid: StackValidationPolicy = {
 };
 
 /**
+ * The rule of production-weight-on-step (pure): one track's weight is 0, 100 or one of the steps
+ * (the other holds the rest). The problem in words, or undefined when the weights are on the steps.
+ * The modelship CLI applies the same function before it writes a change, so it refuses exactly
+ * what this policy would stop at `pulumi up` where it is mandatory.
+ */
+export function offStepWeights(weights: Record<Colour, number>, steps: readonly number[]): string | undefined {
+  const allowed = new Set([0, 100, ...steps]);
+  if (allowed.has(weights.blue) || allowed.has(weights.green)) return undefined;
+  return `weights blue ${weights.blue} / green ${weights.green} are not on the model's steps (${steps.join(", ")})`;
+}
+
+/**
  * Production moves traffic only along the model's reviewed steps. Policies see only the proposed
  * state, so this checks the weight, not the order of steps (that is the CLI's job): one track's
- * weight must be 0, 100 or a step (the other holds the rest).
+ * weight must be 0, 100 or a step (the other holds the rest). Mandatory in production.json.
  */
 export const productionWeightOnStep: StackValidationPolicy = {
   name: "production-weight-on-step",
@@ -92,10 +104,8 @@ export const productionWeightOnStep: StackValidationPolicy = {
         reportViolation(`model ${r.model} (${r.router}): routing objects carry no ${ANNOTATION.steps} annotation`);
         continue;
       }
-      const allowed = new Set([0, 100, ...r.steps]);
-      if (!allowed.has(r.weights.blue) && !allowed.has(r.weights.green)) {
-        reportViolation(`model ${r.model} (${r.router}): weights blue ${r.weights.blue} / green ${r.weights.green} are not on the model's steps (${r.steps.join(", ")})`);
-      }
+      const problem = offStepWeights(r.weights, r.steps);
+      if (problem) reportViolation(`model ${r.model} (${r.router}): ${problem}`);
     }
   },
 };

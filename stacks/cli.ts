@@ -9,6 +9,7 @@ import { statusCommand, statusHelp } from "./commands/status";
 import { synthCommand, synthHelp } from "./commands/synth";
 import { Args, EXIT, UsageError, type CommandContext } from "./commands/types";
 import { VERDICT_EXIT } from "./gate";
+import { StackNameError } from "./config";
 import { RolloutRefusal } from "./rollout";
 import { findProjectDir, StackFileError } from "./stackfile";
 
@@ -18,8 +19,8 @@ interface Command {
   /** Options it accepts, without the leading dashes; `true` for flags. */
   options: Record<string, boolean>;
   /**
-   * Exit code for bad usage or config, where the usual 1 and 2 would mean something else
-   * (analyze: 1 is "fail", 2 "inconclusive"; a typo must not read as either).
+   * Exit code for every error, bad config included, where the usual 1 would mean something else
+   * (analyze: 1 is "fail", advance: "rolled back"; a typo must not read as either). EXIT's table.
    */
   errorExit?: number;
   /**
@@ -31,10 +32,10 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-  synth: { run: synthCommand, help: synthHelp, options: { stack: false, out: false } },
+  synth: { run: synthCommand, help: synthHelp, options: { stack: false, out: false, json: true } },
   status: { run: statusCommand, help: statusHelp, options: { stack: false, model: false, json: true } },
   release: { run: releaseCommand, help: releaseHelp, options: { ...MUTATION_OPTIONS, version: false, image: false, "model-uri": false, metrics: false } },
-  promote: { run: promoteCommand, help: promoteHelp, options: { ...MUTATION_OPTIONS, to: false, force: true } },
+  promote: { run: promoteCommand, help: promoteHelp, options: { ...MUTATION_OPTIONS, to: false, force: true, reason: false, by: false } },
   rollback: { run: rollbackCommand, help: rollbackHelp, options: MUTATION_OPTIONS },
   undo: { run: undoCommand, help: undoHelp, options: MUTATION_OPTIONS },
   retire: { run: retireCommand, help: retireHelp, options: MUTATION_OPTIONS },
@@ -55,7 +56,10 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(10)}${(c.help.split("\n\n")[1] ?? "").replace(/\s+/g, " ").split(/(?<=\.) /)[0]}`)
   .join("\n")}
 
-Run 'modelship <command> --help' for a command's options. Global: --project-dir DIR.`;
+Run 'modelship <command> --help' for a command's options. Global: --project-dir DIR.
+STACK may be qualified as Pulumi takes it (org/stack, org/project/stack); its file is
+Pulumi.<stack>.yaml either way. Exit codes: 0 ok, 1 refused or invalid config, 2 held
+(analyze, advance), 3 usage error or error with no action, 4 the pulumi run failed.`;
 
 export function parseArgs(argv: readonly string[], options: Record<string, boolean>): Args {
   const values = new Map<string, string | true>();
@@ -85,6 +89,9 @@ export interface Io {
   cwd: string;
 }
 
+/** The exit code of bin/modelship.js for an unexpected error (EX_SOFTWARE). */
+const INTERNAL_ERROR_EXIT = 70;
+
 const processIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l), cwd: process.cwd() };
 
 /** Runs one CLI invocation; returns the exit code. Expected failures print one clear message. */
@@ -92,12 +99,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
     io.out(USAGE);
-    return name ? 0 : 2;
+    return name ? EXIT.ok : EXIT.usage;
   }
   const command = COMMANDS[name];
   if (!command) {
     io.err(`modelship: unknown command "${name}"\n\n${USAGE}`);
-    return 2;
+    return EXIT.usage;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
     io.out(command.help);
@@ -109,24 +116,29 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     const projectDir = findProjectDir(args.optional("project-dir") ?? io.cwd);
     return await command.run({ args, projectDir, print: io.out, progress: io.err });
   } catch (e) {
-    const json = command.decides && rest.includes("--json");
-    // With --json a pipeline reads stdout: it gets an answer it can parse, saying "no verdict".
-    const answer = (message: string) => json && io.out(JSON.stringify({ command: name, verdict: "error", error: message, reasons: [message] }, null, 2));
-    if (e instanceof UsageError) {
+    // With --json a pipeline reads stdout: every failure is still one JSON object it can parse,
+    // {command, error, exitCode} — for analyze and advance also verdict "error" (no verdict).
+    const json = "json" in command.options && rest.includes("--json");
+    const answer = (message: string, exitCode: number) => {
+      if (json) io.out(JSON.stringify({ command: name, error: message, exitCode, ...(command.decides ? { verdict: "error", reasons: [message] } : {}) }, null, 2));
+      return exitCode;
+    };
+    if (e instanceof UsageError || e instanceof StackNameError) {
       io.err(`modelship ${name}: ${e.message}\n\n${command.help}`);
-      answer(e.message);
-      return command.errorExit ?? EXIT.usage;
+      return answer(e.message, command.errorExit ?? EXIT.usage);
     }
     if (e instanceof ConfigError || e instanceof StackFileError || e instanceof RolloutRefusal || pulumi.RunError.isInstance(e)) {
       io.err(e instanceof RolloutRefusal ? `modelship ${name}: refused: ${e.message}` : (e as Error).message);
-      answer((e as Error).message);
-      return command.errorExit ?? EXIT.refused;
+      return answer(e instanceof RolloutRefusal ? `refused: ${e.message}` : (e as Error).message, command.errorExit ?? EXIT.refused);
     }
-    if (!command.decides) throw e;
+    if (!command.decides) {
+      // A defect: bin/modelship.js reports it on stderr and exits 70; stdout still gets its answer.
+      answer(`internal error: ${e instanceof Error ? e.message : String(e)}`, INTERNAL_ERROR_EXIT);
+      throw e;
+    }
     const message = `internal error: ${e instanceof Error ? e.message : String(e)} (no verdict; rerun with MODELSHIP_DEBUG=1 for details)`;
     io.err(`modelship ${name}: ${message}`);
     if (process.env.MODELSHIP_DEBUG) io.err(e instanceof Error && e.stack ? e.stack : String(e));
-    answer(message);
-    return command.errorExit ?? EXIT.refused;
+    return answer(message, command.errorExit ?? EXIT.refused);
   }
 }

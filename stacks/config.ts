@@ -1,8 +1,55 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, ConfigError, parseFleetConfig, type FleetConfig } from "../components/config";
+import { editDistance } from "../components/config/suggest";
 
-/** The stack file Pulumi read this stack's config from. */
-export const stackFileName = (stack: string) => `Pulumi.${stack}.yaml`;
+/** A stack name that is not one: a usage error (exit 3), never a path. */
+export class StackNameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StackNameError";
+  }
+}
+
+/**
+ * A stack as Pulumi names it on the command line: `stack`, `org/stack` or `org/project/stack`
+ * (https://www.pulumi.com/docs/iac/concepts/stacks/ — "The stack name is specified in one of the
+ * following formats").
+ */
+export interface StackRef {
+  /** As given: what `pulumi preview|up --stack` gets, and what messages show. */
+  qualified: string;
+  /** The bare stack name, the only part that names files: Pulumi.<name>.yaml, out/<name>. */
+  name: string;
+  org?: string;
+  project?: string;
+}
+
+// Each part as Pulumi validates names: alphanumerics, '-', '_', '.' (sdk tokens.IsName), at most
+// 100 characters (the backends' ParseReference: "stack names are limited to 100 characters").
+const NAME_PART = /^[A-Za-z0-9_.-]{1,100}$/;
+
+/**
+ * Parses and validates a stack name. Pulumi also takes `.` and `..` as names; modelship does not,
+ * since the bare name becomes part of paths (out/<name>) and must never leave the project.
+ */
+export function parseStackRef(text: string): StackRef {
+  const parts = text.split("/");
+  if (parts.length > 3 || !parts.every((p) => NAME_PART.test(p))) {
+    throw new StackNameError(`stack ${JSON.stringify(text)}: expected STACK, ORG/STACK or ORG/PROJECT/STACK, each of letters, digits, '-', '_' and '.' (at most 100)`);
+  }
+  const dots = parts.find((p) => p === "." || p === "..");
+  if (dots) throw new StackNameError(`stack ${JSON.stringify(text)}: ${JSON.stringify(dots)} names a directory, not a stack`);
+  const name = parts[parts.length - 1];
+  return { qualified: text, name, ...(parts.length > 1 ? { org: parts[0] } : {}), ...(parts.length === 3 ? { project: parts[1] } : {}) };
+}
+
+/**
+ * The stack file Pulumi reads a stack's config from: Pulumi.<bare stack name>.yaml, whatever org
+ * or project qualifies the name — the Pulumi CLI finds it with
+ * `workspace.DetectProjectStackPath(stack.Ref().Name().Q())`, the reference's bare name
+ * (pulumi/pulumi pkg/cmd/pulumi/stack, LoadProjectStack).
+ */
+export const stackFileName = (stack: string) => `Pulumi.${parseStackRef(stack).name}.yaml`;
 
 /**
  * Pulumi hands structured config to the program as JSON text and scalars as plain text;
@@ -30,13 +77,57 @@ export function modelshipKeys(all: Record<string, string>): Record<string, unkno
   );
 }
 
+/** How far a namespace may be from `modelship` to count as a misspelling of it (edit distance). */
+export const NAMESPACE_REACH = 2;
+
+/**
+ * Keys modelship would silently ignore because their namespace is a near miss of `modelship`
+ * (`modelshp:router`, `Modelship:models`), as warnings naming the stack file and the key.
+ * Pulumi keys are `namespace:key` (a bare key gets the project's name), so only the namespace
+ * decides whether the program reads a key at all.
+ */
+export function misspeltNamespaceWarnings(keys: Iterable<string>, stackFile: string): string[] {
+  const out: string[] = [];
+  for (const key of keys) {
+    const colon = key.indexOf(":");
+    if (colon < 0) continue;
+    const namespace = key.slice(0, colon);
+    if (namespace === CONFIG_NAMESPACE || editDistance(namespace, CONFIG_NAMESPACE) > NAMESPACE_REACH) continue;
+    out.push(`${stackFile}: ${key}: warning: the namespace "${namespace}" is not "${CONFIG_NAMESPACE}", so modelship ignores this key; did you mean ${CONFIG_NAMESPACE}:${key.slice(colon + 1)}?`);
+  }
+  return out;
+}
+
+// Where the program's config warnings go: Pulumi's (the engine shows them with the update), or
+// the sink synth sets while it runs the program (it prints them itself).
+let warningSink: ((message: string) => void) | undefined;
+
+/** Runs `fn` with the program's config warnings sent to `sink` instead of `pulumi.log.warn`. */
+export async function withConfigWarnings<T>(sink: (message: string) => void, fn: () => Promise<T>): Promise<T> {
+  const previous = warningSink;
+  warningSink = sink;
+  try {
+    return await fn();
+  } finally {
+    warningSink = previous;
+  }
+}
+
 /**
  * The validated fleet config of the running stack. A bad config stops the program before any
  * resource is registered, with every problem named by stack file and key path and no trace.
+ * Keys it ignores because of a misspelt namespace are Pulumi warnings (before any error: a
+ * misspelt `modelship:models` is why `modelship:models` is then missing).
  */
 export function loadFleetConfig(): FleetConfig {
+  const all = pulumi.runtime.allConfig();
+  const file = stackFileName(pulumi.getStack());
+  for (const w of misspeltNamespaceWarnings(Object.keys(all), file)) {
+    if (warningSink) warningSink(w);
+    else void pulumi.log.warn(w);
+  }
   try {
-    return parseFleetConfig(modelshipKeys(pulumi.runtime.allConfig()), stackFileName(pulumi.getStack()));
+    return parseFleetConfig(modelshipKeys(all), file);
   } catch (e) {
     if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
     throw e;

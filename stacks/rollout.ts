@@ -1,5 +1,6 @@
 // The rollout state machine (pure): release, promote, rollback, undo and retire as changes to
 // one model's config. Every change is a small edit of the stack file that `pulumi up` applies.
+import { qualityGate, qualityShortfalls as shortfallsOf, type QualityGate, type QualityOverride } from "../components/config/quality";
 import { otherColour, type Colour } from "../components/config/schema";
 import { nextStep, provisionedStep, reachedWeight as reached } from "../components/serving/capacity";
 
@@ -14,6 +15,8 @@ export interface TrackState {
   rolledBack?: boolean;
   peakWeight?: number;
   metrics?: Record<string, number>;
+  /** Recorded by `promote --force --reason`: this version may take traffic below its thresholds. */
+  qualityOverride?: QualityOverride;
 }
 
 export interface ModelState {
@@ -26,7 +29,12 @@ export interface ModelState {
 
 export type RolloutCommand =
   | { kind: "release"; version: string; image?: string; modelUri?: string; metrics?: Record<string, number> }
-  | { kind: "promote"; to?: number; force?: boolean }
+  /**
+   * `force` overrides the capacity check; for a version below its thresholds it also needs
+   * `override` (who and why), which is written to the track so the schema and the policy pack
+   * let the version take traffic and a reviewer sees the decision in the diff.
+   */
+  | { kind: "promote"; to?: number; force?: boolean; override?: QualityOverride }
   | { kind: "rollback" }
   | { kind: "undo" }
   | { kind: "retire" };
@@ -80,21 +88,35 @@ function withTracks(m: ModelState, changes: Partial<Record<Colour, Partial<Track
 
 /** Metrics below the model's thresholds (or missing), as readable lines. */
 export function qualityShortfalls(m: ModelState, colour: Colour): string[] {
-  const metrics = m.tracks[colour].metrics ?? {};
-  return Object.entries(m.thresholds ?? {}).flatMap(([name, min]) =>
-    metrics[name] === undefined ? [`${name}: no recorded value (needs >= ${min})`] : metrics[name] < min ? [`${name}: ${metrics[name]} < ${min}`] : [],
-  );
+  return shortfallsOf(m.thresholds, m.tracks[colour].metrics);
+}
+
+/** The offline quality gate of one track (components/config/quality.ts: the schema's rule). */
+export const trackQualityGate = (m: ModelState, colour: Colour): QualityGate => qualityGate(m.thresholds, m.tracks[colour]);
+
+/**
+ * The model URI of `version`, from the URI of `previous`: the one path segment that is exactly the
+ * previous version is replaced (`s3://models/ranker/3` → `s3://models/ranker/4`). The scheme, the
+ * authority (bucket, host) and any query or fragment are never touched, and a version that is only
+ * part of a segment (`ranker-3.bin`) or in several segments would be a guess: refused.
+ */
+export function deriveModelUri(uri: string, previous: string, version: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)([^?#]*)(.*)$/s.exec(uri);
+  const segments = m ? m[2].split("/") : [];
+  const hits = segments.flatMap((s, i) => (s === previous ? [i] : []));
+  if (!m || hits.length !== 1) {
+    const why = hits.length === 0 ? `no path segment of ${uri} is the version ${previous}` : `${hits.length} path segments of ${uri} are the version ${previous}`;
+    throw new RolloutRefusal(`cannot derive the model URI of ${version}: ${why}; pass --model-uri`);
+  }
+  segments[hits[0]] = version;
+  return `${m[1]}${segments.join("/")}${m[3]}`;
 }
 
 function release(m: ModelState, cmd: Extract<RolloutCommand, { kind: "release" }>): ModelState {
   const c = candidateColour(m);
   const idle = m.tracks[c];
   if (idle.weight > 0) throw new RolloutRefusal(`the idle track (${c}) still takes ${idle.weight}% of traffic; roll back or finish the promotion first`);
-  let modelUri = cmd.modelUri;
-  if (!modelUri) {
-    if (!idle.modelUri.includes(idle.version)) throw new RolloutRefusal(`cannot derive the model URI of ${cmd.version} from ${idle.modelUri}; pass --model-uri`);
-    modelUri = idle.modelUri.split(idle.version).join(cmd.version);
-  }
+  const modelUri = cmd.modelUri ?? deriveModelUri(idle.modelUri, idle.version, cmd.version);
   const released: TrackState = { version: cmd.version, ...(cmd.image ? { image: cmd.image } : {}), modelUri, weight: 0 };
   if (cmd.metrics) released.metrics = cmd.metrics;
   return { ...m, tracks: { ...m.tracks, [c]: released } };
@@ -115,16 +137,22 @@ function promote(m: ModelState, cmd: Extract<RolloutCommand, { kind: "promote" }
   if (to > provisioned && !cmd.force) {
     throw new RolloutRefusal(`the ${c} track is provisioned for ${provisioned}% (its next step); moving to ${to}% would outrun its capacity. Promote one step at a time, or pass --force`);
   }
-  const shortfalls = qualityShortfalls(m, c);
-  if (shortfalls.length > 0 && !cmd.force) {
-    throw new RolloutRefusal(`${m.name} ${cand.version} is below the model's quality thresholds (${shortfalls.join("; ")}); pass --force to promote anyway`);
+  // The quality gate (the schema enforces it too): a version below its thresholds moves only with
+  // an override on record, already there from an earlier forced step or written now.
+  const gate = trackQualityGate(m, c);
+  let override: Partial<TrackState> = {};
+  if (gate.state === "fail") {
+    const below = `${m.name} ${cand.version} is below the model's quality thresholds (${gate.shortfalls.join("; ")})`;
+    if (!cmd.force) throw new RolloutRefusal(`${below}; pass --force --reason TEXT to promote anyway (recorded as tracks.${c}.qualityOverride)`);
+    if (!cmd.override) throw new RolloutRefusal(`${below}; --force promotes it only with --reason TEXT, recorded with your name as tracks.${c}.qualityOverride for review`);
+    override = { qualityOverride: cmd.override };
   }
   if (to < 100) {
-    return withTracks(m, { [c]: { weight: to, peakWeight: reached(cand) }, [m.stable]: { weight: 100 - to } });
+    return withTracks(m, { [c]: { weight: to, peakWeight: reached(cand), ...override }, [m.stable]: { weight: 100 - to } });
   }
   // Complete: the candidate becomes stable; the old stable keeps full capacity (peakWeight 100)
   // until it is retired, so undoing the promotion stays a routing change.
-  return withTracks(m, { [c]: { weight: 100, peakWeight: undefined }, [m.stable]: { weight: 0, peakWeight: 100 } }, c);
+  return withTracks(m, { [c]: { weight: 100, peakWeight: undefined, ...override }, [m.stable]: { weight: 0, peakWeight: 100 } }, c);
 }
 
 // Safe to repeat: it only ever moves weight *to* the stable track, so running it twice (two
@@ -200,27 +228,46 @@ export function applyCommand(m: ModelState, cmd: RolloutCommand): ModelState {
   }
 }
 
-/** What `promote` would do next, in words (for `status`). */
-export function nextPromotion(m: ModelState): string {
+/**
+ * What a plain `promote` would do next (for `status`), found by asking the state machine itself,
+ * so it can never disagree with `promote`: its refusal (quality gate, rolled back, retired, ...)
+ * is given word for word. `from` is the candidate's weight; `to` the step a promote would take,
+ * null when the candidate cannot move at all.
+ */
+export type NextPromotion =
+  | { action: "promote"; track: Colour; version: string; from: number; to: number; completes: boolean }
+  | { action: "none"; track: Colour; version: string; from: number; to: number | null; refusal: string };
+
+export function nextPromotion(m: ModelState): NextPromotion {
   const c = candidateColour(m);
   const cand = m.tracks[c];
-  if (cand.retired) return `nothing to promote: ${c} is retired (release a version onto it)`;
-  if (cand.rolledBack) return `nothing to promote: ${cand.version} was rolled back (release it again to retry)`;
-  if (cand.weight === 0 && reached(cand) >= 100) return `nothing to promote: ${c} is the previous stable (undo restores it, retire idles it)`;
-  const to = nextStep(m.steps, cand.weight);
-  return to >= 100 ? `${c} ${cand.version} to 100%: it becomes the stable track` : `${c} ${cand.version} from ${cand.weight}% to ${to}%`;
+  const phase = rolloutPhase(m);
+  const to = phase === "released" || phase === "canary" ? nextStep(m.steps, cand.weight) : null;
+  try {
+    const after = applyCommand(m, { kind: "promote" });
+    return { action: "promote", track: c, version: cand.version, from: cand.weight, to: after.tracks[c].weight, completes: after.stable !== m.stable };
+  } catch (e) {
+    if (!(e instanceof RolloutRefusal)) throw e;
+    return { action: "none", track: c, version: cand.version, from: cand.weight, to, refusal: e.message };
+  }
 }
 
-/** Position of the candidate's weight in the model's steps, e.g. "step 2 of 4 (25%)". */
-export function stepPosition(m: ModelState): string {
+/** The next promotion in words. */
+export function describeNextPromotion(n: NextPromotion): string {
+  if (n.action === "none") return `promote would refuse: ${n.refusal}`;
+  return n.completes ? `${n.track} ${n.version} to 100%: it becomes the stable track` : `${n.track} ${n.version} from ${n.from}% to ${n.to}%`;
+}
+
+/** Which of the model's steps the candidate is on (index from 1); null at 0% and off the steps. */
+export function stepOf(m: ModelState): { index: number; of: number; weight: number } | null {
   const w = m.tracks[candidateColour(m)].weight;
-  const i = m.steps.indexOf(w);
-  return i >= 0 ? `step ${i + 1} of ${m.steps.length} (${w}%)` : w === 0 ? `before step 1 of ${m.steps.length}` : `off-step at ${w}%`;
+  const i = w > 0 ? m.steps.indexOf(w) : -1;
+  return i >= 0 ? { index: i + 1, of: m.steps.length, weight: w } : null;
 }
 
 export type Edit = { path: (string | number)[]; value?: unknown; remove?: true };
 
-const TRACK_KEYS = ["version", "image", "modelUri", "weight", "retired", "rolledBack", "peakWeight", "metrics"] as const;
+const TRACK_KEYS = ["version", "image", "modelUri", "weight", "retired", "rolledBack", "peakWeight", "metrics", "qualityOverride"] as const;
 
 /** The stack-file edits (relative to the model) that turn `before` into `after`. */
 export function edits(before: ModelState, after: ModelState): Edit[] {

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import type * as YAML from "yaml";
 import { CONFIG_NAMESPACE, parseFleetConfig, type FleetConfig, type ModelConfig } from "../components/config";
-import { modelshipKeys, stackFileName } from "./config";
+import { misspeltNamespaceWarnings, modelshipKeys, stackFileName } from "./config";
 import type { Edit, ModelState } from "./rollout";
 import { parseStackDocument, stackConfigFromText, stackFilePath, StackFileError, YAML_FORMAT, type Project, type StackConfig } from "./stackfile";
 
@@ -23,9 +23,13 @@ export function loadStackDocument(project: Project, stack: string): StackDocumen
   return { project, stack, file, name, text, doc: parseStackDocument(name, text) };
 }
 
-/** The validated fleet config a stack file's text holds, and what it hands the program. */
-export function fleetOfText(project: Project, name: string, text: string): { fleet: FleetConfig; config: StackConfig } {
+/**
+ * The validated fleet config a stack file's text holds, and what it hands the program. Keys the
+ * program would ignore for a misspelt namespace go to `warn` first (a command's stderr).
+ */
+export function fleetOfText(project: Project, name: string, text: string, warn?: (message: string) => void): { fleet: FleetConfig; config: StackConfig } {
   const config = stackConfigFromText(project, name, text);
+  if (warn) for (const w of misspeltNamespaceWarnings(Object.keys(config.config), name)) warn(w);
   return { fleet: parseFleetConfig(modelshipKeys(config.config), name), config };
 }
 
@@ -53,6 +57,7 @@ export function modelState(m: ModelConfig): ModelState {
       ...(t.rolledBack ? { rolledBack: true } : {}),
       ...(t.peakWeight !== undefined ? { peakWeight: t.peakWeight } : {}),
       ...(t.metrics ? { metrics: t.metrics } : {}),
+      ...(t.qualityOverride ? { qualityOverride: t.qualityOverride } : {}),
     };
   };
   return { name: m.name, stable: m.stable, steps: m.steps, tracks: { blue: track("blue"), green: track("green") }, ...(m.thresholds ? { thresholds: m.thresholds } : {}) };

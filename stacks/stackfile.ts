@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { stackFileName } from "./config";
+import { parseStackRef, stackFileName, StackNameError } from "./config";
 
 /** What synth shows for a `secure:` config value or any value the program marks secret: synth never decrypts. */
 export const SECRET_PLACEHOLDER = "[secret: never decrypted or shown by synth]";
@@ -75,6 +75,10 @@ export const YAML_FORMAT = { lineWidth: 0, flowCollectionPadding: false } as con
 
 /** The path of a stack's file, or a clear error naming the stacks that do exist. */
 export function stackFilePath(project: Project, stack: string): string {
+  const ref = parseStackRef(stack);
+  if (ref.project !== undefined && ref.project !== project.name) {
+    throw new StackNameError(`stack ${JSON.stringify(stack)} is in project "${ref.project}", but ${path.join(project.dir, "Pulumi.yaml")} is project "${project.name}"`);
+  }
   const name = stackFileName(stack);
   const file = path.join(project.dir, name);
   if (!fs.existsSync(file)) {

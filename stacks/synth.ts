@@ -2,6 +2,7 @@
 // runtime and collects what it registers — the same program `pulumi up` runs.
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelSummary } from "../components/serving";
+import { parseStackRef, withConfigWarnings } from "./config";
 import { providerCall, providerOutputs, unknownValue } from "./placeholders";
 import { readProject, readStackConfig, SECRET_PLACEHOLDER, type Project, type StackConfig } from "./stackfile";
 
@@ -64,10 +65,12 @@ let running: Promise<unknown> = Promise.resolve();
 
 /**
  * Synthesizes a stack of the project in `dir`, from its stack file or from the given config
- * (e.g. a proposed edit that is not written yet).
+ * (e.g. a proposed edit that is not written yet). The program's config warnings go to
+ * `onWarning` when given (else to `pulumi.log.warn`, as under `pulumi up`).
  */
-export function synthesize(dir: string, stack: string, stackConfig?: StackConfig): Promise<SynthResult> {
-  const next = running.then(() => synthesizeNow(dir, stack, stackConfig));
+export function synthesize(dir: string, stack: string, stackConfig?: StackConfig, onWarning?: (message: string) => void): Promise<SynthResult> {
+  const run = () => synthesizeNow(dir, stack, stackConfig);
+  const next = running.then(() => (onWarning ? withConfigWarnings(onWarning, run) : run()));
   running = next.catch(() => undefined);
   return next;
 }
@@ -75,6 +78,8 @@ export function synthesize(dir: string, stack: string, stackConfig?: StackConfig
 async function synthesizeNow(dir: string, stack: string, stackConfig?: StackConfig): Promise<SynthResult> {
   const project = readProject(dir);
   const { config, secretKeys } = stackConfig ?? readStackConfig(project, stack);
+  // The program sees the bare stack name, as under `pulumi up --stack org/project/stack`.
+  stack = parseStackRef(stack).name;
   const resources: RegisteredResource[] = [];
 
   pulumi.runtime.setAllConfig(config, secretKeys);

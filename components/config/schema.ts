@@ -5,6 +5,7 @@ import { ROUTERS, ROUTER_NAMES, type RouterName } from "../routing/capabilities"
 import { PRESET_NAMES } from "../monitoring/presets/names";
 import { routeProblems } from "../routing/validate";
 import { QUANTITY_PATTERN, parseQuantity } from "../serving/quantity";
+import { qualityGate } from "./quality";
 
 export const COLOURS = ["blue", "green"] as const;
 export type Colour = (typeof COLOURS)[number];
@@ -76,8 +77,25 @@ const track = z.strictObject({
    * rollback leaves the candidate provisioned (warm) and a demoted stable keeps full capacity.
    */
   peakWeight: int(0, 100).optional(),
-  /** Offline evaluation results recorded for this version (used by the promotion gate). */
+  /** Offline evaluation results recorded for this version (used by the quality gate). */
   metrics: z.record(z.string(), z.number()).optional(),
+  /**
+   * Lets this version take traffic although its metrics fall below the model's thresholds: an
+   * explicit, reviewed decision (`promote --force --reason`). A release replaces the track, and
+   * with it the override, so it holds for this version only.
+   */
+  qualityOverride: z
+    .strictObject({
+      reason: z
+        .string({ error: expected("a reason (why this version may take traffic below its thresholds)") })
+        .regex(/\S/, { error: expected("a reason (why this version may take traffic below its thresholds)") })
+        .max(500, { error: (iss) => `expected at most 500 characters, got ${String(iss.input).length}` }),
+      by: z
+        .string({ error: expected("who decided it") })
+        .regex(/\S/, { error: expected("who decided it") })
+        .max(100, { error: (iss) => `expected at most 100 characters, got ${String(iss.input).length}` }),
+    })
+    .optional(),
 });
 
 /** A duration such as 30s, 10m or 2h, as seconds. */
@@ -130,6 +148,13 @@ const toleration = z.strictObject({
 
 const hostname = matching(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, "a DNS hostname such as models.example.com");
 const headerName = matching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "an HTTP header name");
+// A cookie name is an RFC 6265 token; this subset also needs no quoting inside a regular
+// expression or a header value, and its first character rules out the `__Host-`/`__Secure-`
+// prefixes, which browsers accept only with attributes the track cookie does not carry.
+const trackCookieName = matching(
+  /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+  "a cookie name (an RFC 6265 token of letters, digits, '_', '.', '-', starting with a letter or digit, so no __Host- or __Secure- prefix)",
+);
 
 const route = z
   .strictObject({
@@ -144,10 +169,20 @@ const route = z
         hostname: hostname.optional(),
       })
       .prefault({}),
-    /** Requests matching a header or cookie go to `track`; the rest follow the weights. */
+    /**
+     * Requests matching a header or cookie go to the track holding the role `track`; the rest follow
+     * the weights. A role, not a colour: blue and green swap roles at every completed promotion.
+     */
     abTest: z
       .strictObject({
-        track: oneOf(COLOURS),
+        track: z
+          .enum(["candidate", "stable"], {
+            error: (iss) =>
+              iss.input === "blue" || iss.input === "green"
+                ? `expected candidate or stable, got "${iss.input}": blue and green swap roles at every promotion, so the A/B cohort follows a role; write candidate (the version being rolled out) or stable`
+                : expected("candidate or stable")(iss),
+          })
+          .default("candidate"),
         header: z.strictObject({ name: headerName, value: z.string().min(1) }).optional(),
         /** Requests whose cookie `name` is `always` match (the ingress-nginx convention). */
         cookie: z.strictObject({ name: matching(/^[A-Za-z0-9_.-]+$/, "a cookie name") }).optional(),
@@ -156,11 +191,14 @@ const route = z
       .optional(),
     /** Copies a share of live requests to the candidate; its responses are discarded. */
     mirror: z.strictObject({ percent: int(1, 100) }).optional(),
-    /** Keeps a user on one track: by header or cookie hash (istio), or target group stickiness (alb). */
+    /**
+     * Keeps a user on the track the weights first sent them to, for `durationSeconds`: a track
+     * cookie the route sets and matches (istio, gateway-api), or target group stickiness (alb).
+     */
     stickiness: z
       .strictObject({
-        header: headerName.optional(),
-        cookie: matching(/^[A-Za-z0-9_.-]+$/, "a cookie name").optional(),
+        /** Name of the track cookie (istio, gateway-api); default `modelship-<model>`. */
+        cookie: trackCookieName.optional(),
         durationSeconds: int(1, 604800).default(3600),
       })
       .optional(),
@@ -370,7 +408,10 @@ const peer = z
   })
   .refine((p) => p.namespace !== undefined || p.podLabels !== undefined, { error: "expected namespace, podLabels or both" });
 
-export const fleetSchema = z
+/** The stack whose stack file is production's: production whatever its `environment` says. */
+export const PRODUCTION_STACK = "production";
+
+const fleetObject = z
   .strictObject({
     environment: oneOf(["development", "staging", "production"] as const),
     namespace: dns1123,
@@ -422,9 +463,20 @@ export const fleetSchema = z
     /** Secret values (`pulumi config set --secret --path 'secrets.NAME'`), referenced by env `{secret: NAME}`. */
     secrets: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.string()).default({}),
     models: z.array(model).min(1, { error: "expected at least one model" }),
-  })
-  .superRefine((fleet, ctx) => {
+  });
+
+/**
+ * The fleet schema for one stack (its bare name, when known). The production rules follow the
+ * stack as well as `environment`: a production stack file that says it is something else is an
+ * error, and is still held to them.
+ */
+export const fleetSchemaFor = (stack?: string) =>
+  fleetObject.superRefine((fleet, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    const production = fleet.environment === "production" || stack === PRODUCTION_STACK;
+    if (stack === PRODUCTION_STACK && fleet.environment !== "production") {
+      issue(["environment"], `expected "production": the ${PRODUCTION_STACK} stack is production whatever this key says, got "${fleet.environment}"`);
+    }
     if (fleet.aws.enabled) {
       for (const k of ["oidcProviderArn", "oidcProviderUrl"] as const) if (!fleet.aws[k]) issue(["aws", k], "required when modelship:aws.enabled (IRSA roles trust the cluster's OIDC provider)");
     }
@@ -448,8 +500,19 @@ export const fleetSchema = z
         if (m.tracks[c].rolledBack && m.tracks[c].weight > 0) {
           issue(at("tracks", c, "weight"), `a rolled-back version takes no traffic (release it again to retry), got weight ${m.tracks[c].weight}`);
         }
+        // The offline quality gate, for every path into the file (CLI, hand edit, synth, pulumi up):
+        // the candidate takes traffic only if its recorded metrics meet the thresholds, or the file
+        // records an override. Never the stable track: it is where rollback and undo send all
+        // traffic, so a stable version that predates (or misses) the thresholds must stay valid.
+        const gate = qualityGate(m.thresholds, m.tracks[c]);
+        if (c !== m.stable && m.tracks[c].weight > 0 && gate.state === "fail") {
+          issue(
+            at("tracks", c, "weight"),
+            `${m.tracks[c].version} is below the model's quality thresholds (${gate.shortfalls.join("; ")}), so it may take no traffic unless tracks.${c}.qualityOverride records who decided otherwise and why (modelship promote --force --reason TEXT writes it); got weight ${m.tracks[c].weight}`,
+          );
+        }
         const image = m.tracks[c].image;
-        if (fleet.environment === "production" && image !== undefined && !isDigestPinned(image)) {
+        if (production && image !== undefined && !isDigestPinned(image)) {
           issue(at("tracks", c, "image"), `production images must be pinned by digest (repo@sha256:...), got "${m.tracks[c].image}"`);
         }
       }
@@ -527,6 +590,8 @@ export const fleetSchema = z
       }
     });
   });
+
+export const fleetSchema = fleetSchemaFor();
 
 export type FleetInput = z.input<typeof fleetSchema>;
 type ParsedFleet = z.output<typeof fleetSchema>;

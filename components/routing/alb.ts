@@ -3,7 +3,8 @@ import type { Manifest } from "../kube";
 import { trackName } from "../serving/labels";
 import { SERVICE_PORT } from "../serving/manifests";
 import { ROUTERS } from "./capabilities";
-import { candidateOf, previewEndpoint, routeMetadata, weightsByColour, type RouteContext, type RouterDefinition } from "./router";
+import { privateMetricsPath } from "./metrics";
+import { abTestColour, candidateOf, previewEndpoint, qualityGateAnnotation, routeMetadata, weightsByColour, type RouteContext, type RouterDefinition } from "./router";
 
 const ALB = "alb.ingress.kubernetes.io";
 const WEIGHTED = "weighted";
@@ -14,6 +15,19 @@ function settingsOf(ctx: RouteContext) {
   return s;
 }
 
+/**
+ * The metrics path, answered by the load balancer itself: a `fixed-response` action (ALB rule
+ * action types; the controller's FixedResponseActionConfig: statusCode required, contentType and
+ * messageBody optional).
+ */
+const METRICS = "metrics-private";
+const notFound = JSON.stringify({ type: "fixed-response", fixedResponseConfig: { contentType: "text/plain", statusCode: "404", messageBody: "Not Found" } });
+
+/**
+ * A forward action; with `stickiness`, target group stickiness across its target groups: the
+ * controller's ForwardActionConfig `targetGroupStickinessConfig` {enabled, durationSeconds}
+ * (pkg/ingress/config_types.go), which the ALB keeps with its own AWSALBTG cookie.
+ */
 const forward = (targetGroups: { serviceName: string; servicePort: string; weight?: number }[], stickiness?: number) =>
   JSON.stringify({
     type: "forward",
@@ -33,9 +47,10 @@ function albObjects(model: ModelConfig, ctx: RouteContext): Manifest[] {
   const s = settingsOf(ctx);
   const { route } = model;
   const group = (c: Colour, weight?: number) => ({ serviceName: trackName(model.name, c), servicePort: String(SERVICE_PORT), ...(weight !== undefined ? { weight } : {}) });
+  const abColour = abTestColour(model);
   const actions: [name: string, action: string, conditions?: string][] = [
     ...COLOURS.map((c): [string, string, string] => [`preview-${c}`, forward([group(c)]), headerIs(route.preview.header, c)]),
-    ...(route.abTest?.header ? [["ab-test", forward([group(route.abTest.track)]), headerIs(route.abTest.header.name, route.abTest.header.value)] as [string, string, string]] : []),
+    ...(route.abTest?.header && abColour ? [["ab-test", forward([group(abColour)]), headerIs(route.abTest.header.name, route.abTest.header.value)] as [string, string, string]] : []),
     [WEIGHTED, forward(COLOURS.map((c) => group(c, model.tracks[c].weight)), route.stickiness?.durationSeconds)],
   ];
   const annotations: Record<string, string> = {
@@ -52,18 +67,25 @@ function albObjects(model: ModelConfig, ctx: RouteContext): Manifest[] {
   };
   if (route.preview.hostname) annotations[`${ALB}/actions.preview`] = forward([group(candidateOf(model))]);
 
-  const path = (action: string) => ({ path: route.path, pathType: "Prefix", backend: { service: { name: action, port: { name: "use-annotation" } } } });
-  // The controller turns paths into listener rules in this order: header rules before the catch-all.
-  const http = { paths: actions.map(([name]) => path(name)) };
+  const metrics = privateMetricsPath(model, route.path, "segment");
+  if (metrics) annotations[`${ALB}/actions.${METRICS}`] = notFound;
+
+  const path = (action: string, p = route.path) => ({ path: p, pathType: "Prefix", backend: { service: { name: action, port: { name: "use-annotation" } } } });
+  // The controller turns each host's paths into listener rules in this order: Exact paths, then
+  // Prefix paths longest first, keeping the given order among equals (sortIngressPaths in
+  // pkg/ingress/model_build_listener_rules.go). So the metrics path (longer than route.path,
+  // which the schema keeps shorter) comes first, and the header rules before the catch-all.
+  const privatePaths = metrics ? [path(METRICS, metrics)] : [];
+  const http = { paths: [...privatePaths, ...actions.map(([name]) => path(name))] };
   const rules = [
-    ...(route.preview.hostname ? [{ host: route.preview.hostname, http: { paths: [path("preview")] } }] : []),
+    ...(route.preview.hostname ? [{ host: route.preview.hostname, http: { paths: [...privatePaths, path("preview")] } }] : []),
     ...(route.hostnames.length ? route.hostnames.map((host) => ({ host, http })) : [{ http }]),
   ];
   return [
     {
       apiVersion: "networking.k8s.io/v1",
       kind: "Ingress",
-      metadata: routeMetadata(model, ctx, model.name, annotations),
+      metadata: routeMetadata(model, ctx, model.name, { ...annotations, ...qualityGateAnnotation(model) }),
       spec: { ingressClassName: s.ingressClassName, rules },
     },
   ];

@@ -62,8 +62,8 @@ export const ROUTERS: Readonly<Record<RouterName, RouterCapabilities>> = {
     weights: "percent",
     capacity: "traffic",
     defaultSteps: CANARY_STEPS,
-    features: new Set<Feature>(["hostnames", "previewHostname", "previewHeader", "abHeader", "abAnyTrack", "mirror"]),
-    needs: "the Gateway API CRDs (v1) and a Gateway",
+    features: new Set<Feature>(["hostnames", "previewHostname", "previewHeader", "abHeader", "abAnyTrack", "mirror", "stickiness"]),
+    needs: "the Gateway API CRDs (v1) and a Gateway (stickiness: one that implements RegularExpression header matches and filters on backendRefs)",
   },
   istio: {
     name: "istio",
@@ -71,7 +71,7 @@ export const ROUTERS: Readonly<Record<RouterName, RouterCapabilities>> = {
     capacity: "traffic",
     defaultSteps: CANARY_STEPS,
     features: new Set<Feature>(["hostnames", "previewHostname", "previewHeader", "abHeader", "abCookie", "abAnyTrack", "mirror", "stickiness"]),
-    needs: "Istio (with its CNI plugin or ambient mode, since pods are PSS restricted)",
+    needs: "Istio >= 1.15 (with its CNI plugin or ambient mode, since pods are PSS restricted)",
   },
   nginx: {
     name: "nginx",
@@ -79,7 +79,7 @@ export const ROUTERS: Readonly<Record<RouterName, RouterCapabilities>> = {
     capacity: "traffic",
     defaultSteps: CANARY_STEPS,
     features: new Set<Feature>(["hostnames", "previewHostname", "previewHeader", "abHeader", "abCookie"]),
-    needs: "the ingress-nginx controller",
+    needs: "the ingress-nginx controller (with the denylist-source-range annotation)",
   },
   alb: {
     name: "alb",

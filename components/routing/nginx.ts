@@ -3,13 +3,24 @@ import type { Manifest } from "../kube";
 import { trackName } from "../serving/labels";
 import { SERVICE_PORT } from "../serving/manifests";
 import { ROUTERS } from "./capabilities";
-import { candidateOf, routeMetadata, weightsByColour, type RouteContext, type RouterDefinition } from "./router";
+import { privateMetricsPath } from "./metrics";
+import { abTestColour, candidateOf, qualityGateAnnotation, routeMetadata, weightsByColour, type RouteContext, type RouterDefinition } from "./router";
 
-const CANARY = "nginx.ingress.kubernetes.io/canary";
+const NGINX = "nginx.ingress.kubernetes.io";
+const CANARY = `${NGINX}/canary`;
 
-function ingress(model: ModelConfig, ctx: RouteContext, name: string, colour: Colour, hosts: readonly string[], annotations: Record<string, string> = {}): Manifest {
+/** An Ingress on `hosts` (none, or an undefined host: the default server) for one path. */
+function ingress(
+  model: ModelConfig,
+  ctx: RouteContext,
+  name: string,
+  colour: Colour,
+  hosts: readonly (string | undefined)[],
+  annotations: Record<string, string> = {},
+  path = model.route.path,
+): Manifest {
   const http = {
-    paths: [{ path: model.route.path, pathType: "Prefix", backend: { service: { name: trackName(model.name, colour), port: { number: SERVICE_PORT } } } }],
+    paths: [{ path, pathType: "Prefix", backend: { service: { name: trackName(model.name, colour), port: { number: SERVICE_PORT } } } }],
   };
   return {
     apiVersion: "networking.k8s.io/v1",
@@ -17,10 +28,21 @@ function ingress(model: ModelConfig, ctx: RouteContext, name: string, colour: Co
     metadata: routeMetadata(model, ctx, name, annotations),
     spec: {
       ingressClassName: ctx.settings.nginx.ingressClassName,
-      rules: hosts.length ? hosts.map((host) => ({ host, http })) : [{ http }],
+      rules: hosts.length ? hosts.map((host) => (host === undefined ? { http } : { host, http })) : [{ http }],
     },
   };
 }
+
+/**
+ * The metrics path, refused on the route's hosts: an Ingress of its own, because ingress-nginx
+ * applies an Ingress's annotations to each of its locations and merges the Ingresses of a host
+ * into one server, where the longer `Prefix` location wins. `denylist-source-range` is a
+ * location-scoped annotation (internal/ingress/annotations/ipdenylist: Scope Location, Risk
+ * Medium, so the default annotations-risk-level admits it, unlike snippets, which are Critical
+ * and off by default); denying every address answers 403 before the request is proxied. The
+ * backend is never reached; it names the blue track so the object never changes.
+ */
+const DENY_ALL = "0.0.0.0/0,::/0";
 
 /**
  * ingress-nginx canary: the primary Ingress serves the stable track and a canary Ingress on the
@@ -31,20 +53,33 @@ function ingress(model: ModelConfig, ctx: RouteContext, name: string, colour: Co
 function nginxObjects(model: ModelConfig, ctx: RouteContext): Manifest[] {
   const { route } = model;
   const candidate = candidateOf(model);
-  const byHeader: Record<string, string> = route.abTest?.header
-    ? { [`${CANARY}-by-header`]: route.abTest.header.name, [`${CANARY}-by-header-value`]: route.abTest.header.value }
+  // The canary Ingress always serves the candidate, so the A/B test is on while the candidate holds
+  // its role (abTestColour): rolled back, the controller sees no A/B annotation and the cohort
+  // follows canary-weight (0). ingress-nginx checks canary-by-header, then canary-by-cookie, then
+  // canary-weight; a header matching canary-by-header-value, or a cookie set to "always", goes to
+  // the canary (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#canary).
+  const ab = abTestColour(model) === candidate ? route.abTest : undefined;
+  const byHeader: Record<string, string> = ab?.header
+    ? { [`${CANARY}-by-header`]: ab.header.name, [`${CANARY}-by-header-value`]: ab.header.value }
     : { [`${CANARY}-by-header`]: route.preview.header, [`${CANARY}-by-header-value`]: candidate };
-  const byCookie: Record<string, string> = route.abTest?.cookie ? { [`${CANARY}-by-cookie`]: route.abTest.cookie.name } : {};
+  const byCookie: Record<string, string> = ab?.cookie ? { [`${CANARY}-by-cookie`]: ab.cookie.name } : {};
   const objects = [
     ingress(model, ctx, model.name, model.stable, route.hostnames),
     ingress(model, ctx, `${model.name}-canary`, candidate, route.hostnames, {
       [CANARY]: "true",
       [`${CANARY}-weight`]: String(model.tracks[candidate].weight),
+      ...qualityGateAnnotation(model),
       ...byHeader,
       ...byCookie,
     }),
   ];
   if (route.preview.hostname) objects.push(ingress(model, ctx, `${model.name}-preview`, candidate, [route.preview.hostname]));
+  const metrics = privateMetricsPath(model, route.path, "segment");
+  if (metrics) {
+    // The same hosts as the routes (none: the default server), and the preview hostname.
+    const hosts = [...(route.hostnames.length ? route.hostnames : [undefined]), ...(route.preview.hostname ? [route.preview.hostname] : [])];
+    objects.push(ingress(model, ctx, `${model.name}-metrics`, "blue", hosts, { [`${NGINX}/denylist-source-range`]: DENY_ALL }, metrics));
+  }
   return objects;
 }
 
@@ -55,7 +90,7 @@ export const nginxRouter: RouterDefinition = {
     live: model.route.hostnames.join(",") || `ingress/${model.name}`,
     preview:
       model.route.preview.hostname ??
-      (model.route.abTest?.header ? undefined : `header ${model.route.preview.header}: ${candidateOf(model)}`),
+      (model.route.abTest?.header && abTestColour(model) ? undefined : `header ${model.route.preview.header}: ${candidateOf(model)}`),
   }),
   ingressPeers: (ctx) => ({ peers: [{ namespace: ctx.settings.nginx.controllerNamespace }], callers: false }),
   observedWeights(model, objects) {

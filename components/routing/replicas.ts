@@ -1,7 +1,7 @@
 import { modelSelector } from "../serving/labels";
 import { serviceSpec } from "../serving/manifests";
 import { ROUTERS } from "./capabilities";
-import { routeMetadata, type RouterDefinition } from "./router";
+import { qualityGateAnnotation, routeMetadata, type RouterDefinition } from "./router";
 
 /**
  * No mesh: one Service selects the pods of both tracks, so traffic follows the ratio of ready
@@ -11,7 +11,8 @@ import { routeMetadata, type RouterDefinition } from "./router";
 export const replicasRouter: RouterDefinition = {
   capabilities: ROUTERS.replicas,
   objects: (model, ctx) => [
-    { apiVersion: "v1", kind: "Service", metadata: routeMetadata(model, ctx, model.name), spec: serviceSpec(modelSelector(model.name)) },
+    // Pods carry the weights here; the one routing object carries the candidate's quality gate.
+    { apiVersion: "v1", kind: "Service", metadata: routeMetadata(model, ctx, model.name, qualityGateAnnotation(model)), spec: serviceSpec(modelSelector(model.name)) },
   ],
   endpoints: (model) => ({ live: `svc/${model.name}` }),
   ingressPeers: () => ({ peers: [], callers: true }),

@@ -2,7 +2,7 @@ import { otherColour, type Colour, type ModelConfig } from "../config/schema";
 import { LABEL, trackSelector } from "../serving/labels";
 import { serviceSpec } from "../serving/manifests";
 import { ROUTERS } from "./capabilities";
-import { routeMetadata, type RouterDefinition } from "./router";
+import { qualityGateAnnotation, routeMetadata, type RouterDefinition } from "./router";
 
 /** The track holding all traffic (the schema allows only 0/100 for this router). */
 export const liveColour = (model: Pick<ModelConfig, "tracks">): Colour => (model.tracks.green.weight === 100 ? "green" : "blue");
@@ -18,7 +18,8 @@ export const serviceRouter: RouterDefinition = {
     const service = (name: string, colour: Colour) => ({
       apiVersion: "v1",
       kind: "Service",
-      metadata: routeMetadata(model, ctx, name),
+      // The live Service carries the weights (its selector), and so the candidate's quality gate.
+      metadata: routeMetadata(model, ctx, name, name === model.name ? qualityGateAnnotation(model) : {}),
       spec: serviceSpec(trackSelector(model.name, colour)),
     });
     return [service(model.name, live), service(`${model.name}-preview`, otherColour(live))];

@@ -1,6 +1,8 @@
 // Which route features a router cannot honour, as config problems (pure).
 import type { ParsedModel } from "../config/schema";
+import { trackCookieName } from "./affinity";
 import { FEATURES, routersWith, type Feature, type RouterCapabilities } from "./capabilities";
+import { prefixCovers, servedMetricsPath } from "./metrics";
 
 export interface RouteProblem {
   /** Key path below the model, e.g. ["route", "mirror"]. */
@@ -16,7 +18,7 @@ function requested(m: ParsedModel): [Feature, (string | number)[]][] {
   if (r.preview.hostname) out.push(["previewHostname", ["route", "preview", "hostname"]]);
   if (r.abTest?.header) out.push(["abHeader", ["route", "abTest", "header"]]);
   if (r.abTest?.cookie) out.push(["abCookie", ["route", "abTest", "cookie"]]);
-  if (r.abTest && r.abTest.track === m.stable) out.push(["abAnyTrack", ["route", "abTest", "track"]]);
+  if (r.abTest?.track === "stable") out.push(["abAnyTrack", ["route", "abTest", "track"]]);
   if (r.mirror) out.push(["mirror", ["route", "mirror"]]);
   if (r.stickiness) out.push(["stickiness", ["route", "stickiness"]]);
   return out;
@@ -35,15 +37,33 @@ export function routeProblems(m: ParsedModel, router: RouterCapabilities, router
 
   const { stickiness } = m.route;
   if (stickiness && router.features.has("stickiness")) {
-    if (router.name === "istio" && !stickiness.header === !stickiness.cookie) {
-      problems.push({ path: ["route", "stickiness"], message: `the "istio" router (${routerKey}) hashes on exactly one of header or cookie` });
+    if (router.name === "alb" && stickiness.cookie) {
+      problems.push({
+        path: ["route", "stickiness", "cookie"],
+        message: `the "alb" router (${routerKey}) keeps users on a track with the load balancer's own cookie (AWSALBTG); only durationSeconds applies`,
+      });
     }
-    if (router.name === "alb" && (stickiness.header || stickiness.cookie)) {
-      problems.push({ path: ["route", "stickiness"], message: `the "alb" router (${routerKey}) uses target group stickiness (durationSeconds only); header and cookie do not apply` });
+    const ab = m.route.abTest?.cookie?.name;
+    if (router.name !== "alb" && ab !== undefined && trackCookieName(m) === ab) {
+      problems.push({ path: ["route", "stickiness", "cookie"], message: `the track cookie would overwrite the A/B cookie "${ab}"; choose another name` });
     }
   }
-  if (m.route.mirror && m.route.mirror.percent > 0 && m.tracks[m.stable === "blue" ? "green" : "blue"].retired) {
+  // The route answers the metrics path itself (components/routing/metrics.ts): a route that
+  // lives under it would answer everything.
+  const metrics = servedMetricsPath(m);
+  if (metrics !== undefined && router.features.has("hostnames") && prefixCovers(metrics, m.route.path, "segment")) {
+    problems.push({
+      path: ["route", "path"],
+      message: `the server publishes metrics on its serving port at ${metrics}, which the route keeps private, so a route under ${metrics} would serve nothing; choose another path or give metrics their own port (monitoring.scrape.port)`,
+    });
+  }
+  const candidate = m.stable === "blue" ? "green" : "blue";
+  if (m.route.mirror && m.route.mirror.percent > 0 && m.tracks[candidate].retired) {
     problems.push({ path: ["route", "mirror"], message: "the candidate track is retired, so there is nothing to mirror to" });
+  }
+  // A retired track runs the idle policy (no pods when cold), never a version under test.
+  if (m.route.abTest?.track === "candidate" && m.tracks[candidate].retired) {
+    problems.push({ path: ["route", "abTest"], message: `the candidate track (${candidate}) is retired, so there is nothing to send the A/B test to; remove route.abTest, or release a version first` });
   }
   return problems;
 }

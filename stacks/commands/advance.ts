@@ -63,7 +63,7 @@ export async function advanceCommand(ctx: CommandContext): Promise<number> {
   const json = ctx.args.flag("json");
   const dryRun = ctx.args.flag("dry-run");
   const url = prometheusOption(ctx);
-  const snapshot = readStack(ctx.projectDir, stack);
+  const snapshot = readStack(ctx.projectDir, stack, ctx.progress);
   const { fleet } = snapshot.current;
   const indexes = selected(ctx, fleet.models, snapshot.file.name);
   const out = json ? { ...ctx, print: ctx.progress } : ctx;

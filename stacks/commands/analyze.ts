@@ -36,7 +36,7 @@ export async function analyzeCommand(ctx: CommandContext): Promise<number> {
   const url = prometheusOption(ctx);
   const project = readProject(ctx.projectDir);
   const file = loadStackDocument(project, stack);
-  const { fleet } = fleetOfText(project, file.name, file.text);
+  const { fleet } = fleetOfText(project, file.name, file.text, ctx.progress);
   const model = fleet.models[findModel(fleet, ctx.args.required("model"), file.name)];
   const phase = rolloutPhase(modelState(model));
   if (phase !== "released" && phase !== "canary") {

@@ -2,21 +2,24 @@
 // several models at once): plan the edits with the pure state machine, validate the new file with
 // the schema, show the config diff and the objects it touches, then write the stack file
 // atomically, only if nobody changed it meanwhile, and optionally run the update.
-import type { FleetConfig } from "../../components/config";
-import { diffObjects, touched } from "../objectdiff";
+import type { Colour, FleetConfig } from "../../components/config";
+import { diffObjects, touched, type ObjectChanges } from "../objectdiff";
+import { refuseWhatThePackWould } from "../policy";
 import { PulumiUnavailable, runPulumi } from "../pulumi";
-import { applyCommand, edits, type ModelState, type RolloutCommand } from "../rollout";
+import { applyCommand, edits, rolloutPhase, type ModelState, type RolloutCommand, type RolloutPhase } from "../rollout";
 import { applyModelEdits, findModel, fleetOfText, loadStackDocument, modelState, type StackDocument } from "../stackedit";
 import { readProject, replaceFileIfUnchanged, type StackConfig } from "../stackfile";
 import { synthesize } from "../synth";
 import { unifiedDiff } from "../textdiff";
-import { EXIT, type Args, type CommandContext } from "./types";
+import { EXIT, UsageError, type Args, type CommandContext } from "./types";
 
-export const MUTATION_OPTIONS = { stack: false, model: false, "dry-run": true, preview: true, up: true } as const;
+export const MUTATION_OPTIONS = { stack: false, model: false, "dry-run": true, preview: true, up: true, json: true } as const;
 
 export const mutationFlags = `  --dry-run    show the change and the objects it touches; write nothing
   --preview    after writing, run \`pulumi preview\` for the stack (Automation API)
-  --up         after writing, run \`pulumi up\` for the stack (Automation API)`;
+  --up         after writing, run \`pulumi up\` for the stack (Automation API)
+  --json       one JSON report on stdout (what changed, the diff, the objects touched, whether
+               the file was written); progress, the diff and Pulumi's output go to stderr`;
 
 export interface MutationResult {
   before: ModelState;
@@ -31,9 +34,10 @@ export interface StackSnapshot {
   current: { fleet: FleetConfig; config: StackConfig };
 }
 
-export function readStack(projectDir: string, stack: string): StackSnapshot {
+/** Reads a stack file; keys ignored for a misspelt namespace go to `warn` (a command's stderr). */
+export function readStack(projectDir: string, stack: string, warn?: (message: string) => void): StackSnapshot {
   const file = loadStackDocument(readProject(projectDir), stack);
-  return { stack, file, current: fleetOfText(file.project, file.name, file.text) };
+  return { stack, file, current: fleetOfText(file.project, file.name, file.text, warn) };
 }
 
 /**
@@ -73,6 +77,8 @@ export function planMutation(snapshot: StackSnapshot, modelEdits: readonly Model
     }
     return { modelIndex: e.modelIndex, before: e.before, after: e.after };
   });
+  // What the policy pack would stop at `pulumi up` is never written.
+  refuseWhatThePackWould(file.project.dir, snapshot.stack, changes.map((c) => c.after));
   const text = applyModelEdits(
     file,
     changes.map((c) => ({ index: c.modelIndex, edits: edits(c.before, c.after) })),
@@ -84,12 +90,47 @@ export interface MutationOptions {
   dryRun: boolean;
   /** After writing, run `pulumi preview` or `pulumi up` for the stack. */
   mode?: "preview" | "up";
+  /** `--json`: one MutationReport on stdout; the description, diff and Pulumi's output go to stderr. */
+  json?: boolean;
+  /** The command's name, for the JSON report. */
+  command?: string;
 }
 
+/** What a mutating command did, as `--json` prints it. */
+export interface MutationReport {
+  command?: string;
+  stack: string;
+  file: string;
+  /** The description a person reads first ("Promote fraud-detector 1.5.0 on green from 10% to 25%."). */
+  summary: string;
+  models: {
+    model: string;
+    stable: { before: Colour; after: Colour };
+    phase: { before: RolloutPhase; after: RolloutPhase };
+    weights: { before: Record<Colour, number>; after: Record<Colour, number> };
+    /** The stack-file edits, relative to the model (`tracks.green.weight`). */
+    edits: { path: string; value?: unknown; remove?: true }[];
+  }[];
+  /** Whether the stack file's text changes at all. */
+  changed: boolean;
+  /** The unified diff of the stack file ("" when nothing changes). */
+  diff: string;
+  /** The Kubernetes objects the change touches (null when nothing changes, so nothing was rendered). */
+  touched: ObjectChanges | null;
+  dryRun: boolean;
+  written: boolean;
+  /** The `pulumi preview`/`up` asked for with --preview/--up, and how it went. */
+  pulumi: { mode: "preview" | "up"; ok: boolean; error?: string } | null;
+  exitCode: number;
+  error?: string;
+}
+
+/** --dry-run, --preview and --up exclude one another: each says something different about writing. */
 export function mutationOptions(args: Args): MutationOptions {
-  const dryRun = args.flag("dry-run");
-  const mode = args.flag("up") ? "up" : args.flag("preview") ? "preview" : undefined;
-  return { dryRun, ...(mode ? { mode } : {}) };
+  const given = (["dry-run", "preview", "up"] as const).filter((f) => args.flag(f));
+  if (given.length > 1) throw new UsageError(`--${given[0]} and --${given[1]} exclude each other`);
+  const [only] = given;
+  return { dryRun: only === "dry-run", ...(only === "preview" || only === "up" ? { mode: only } : {}), ...(args.flag("json") ? { json: true } : {}) };
 }
 
 /**
@@ -106,51 +147,90 @@ export async function runStackMutation(
 ): Promise<number> {
   const { stack, file, current } = snapshot;
   const plan = planMutation(snapshot, modelEdits);
-  ctx.print(describe(plan));
+  // Under --json, stdout carries the report alone: everything a person reads goes to stderr.
+  const out = options.json ? { ...ctx, print: ctx.progress } : ctx;
+  const summary = describe(plan);
+  const report: MutationReport = {
+    ...(options.command ? { command: options.command } : {}),
+    stack,
+    file: file.name,
+    summary,
+    models: plan.changes.map((c) => ({
+      model: c.after.name,
+      stable: { before: c.before.stable, after: c.after.stable },
+      phase: { before: rolloutPhase(c.before), after: rolloutPhase(c.after) },
+      weights: { before: weightsOf(c.before), after: weightsOf(c.after) },
+      edits: edits(c.before, c.after).map((e) => ({ ...e, path: e.path.join(".") })),
+    })),
+    changed: plan.text !== file.text,
+    diff: "",
+    touched: null,
+    dryRun: options.dryRun,
+    written: false,
+    pulumi: null,
+    exitCode: EXIT.ok,
+  };
+  const finish = (code: number, error?: string) => {
+    report.exitCode = code;
+    if (error) report.error = error;
+    if (options.json) ctx.print(JSON.stringify(report, null, 2));
+    return code;
+  };
+  out.print(summary);
 
-  if (plan.text === file.text) {
+  if (!report.changed) {
     // Repeating a command whose work is done must succeed without touching the file, so a retried
     // pipeline or a second operator gets the same answer as the first.
-    ctx.print("");
-    ctx.print(`Nothing to change in ${file.name}; nothing written.`);
+    out.print("");
+    out.print(`Nothing to change in ${file.name}; nothing written.`);
   } else {
-    ctx.print("");
-    ctx.print(unifiedDiff(file.text, plan.text, file.name));
+    report.diff = unifiedDiff(file.text, plan.text, file.name);
+    out.print("");
+    out.print(report.diff);
     ctx.progress(`Rendering ${stack} before and after the change...`);
-    const [was, will] = [await synthesize(ctx.projectDir, stack, current.config), await synthesize(ctx.projectDir, stack, plan.proposed.config)];
+    // Config warnings were given once, when the file was read.
+    const quiet = () => undefined;
+    const [was, will] = [await synthesize(ctx.projectDir, stack, current.config, quiet), await synthesize(ctx.projectDir, stack, plan.proposed.config, quiet)];
     const changes = diffObjects(was.objects, will.objects);
-    ctx.print("");
-    ctx.print(`Objects this change touches (${touched(changes).length}):`);
-    for (const [label, keys] of [["~", changes.changed], ["+", changes.added], ["-", changes.removed]] as const) for (const k of keys) ctx.print(`  ${label} ${k}`);
+    report.touched = changes;
+    out.print("");
+    out.print(`Objects this change touches (${touched(changes).length}):`);
+    for (const [label, keys] of [["~", changes.changed], ["+", changes.added], ["-", changes.removed]] as const) for (const k of keys) out.print(`  ${label} ${k}`);
 
     if (options.dryRun) {
-      ctx.print("");
-      ctx.print(`Dry run: ${file.name} not written.`);
-      return EXIT.ok;
+      out.print("");
+      out.print(`Dry run: ${file.name} not written.`);
+      return finish(EXIT.ok);
     }
     replaceFileIfUnchanged(file.file, file.text, plan.text);
-    ctx.print("");
-    ctx.print(`Wrote ${file.name}.${options.mode ? "" : ` Apply it with \`pulumi up --stack ${stack}\` (or rerun with --up).`}`);
+    report.written = true;
+    out.print("");
+    out.print(`Wrote ${file.name}.${options.mode ? "" : ` Apply it with \`pulumi up --stack ${stack}\` (or rerun with --up).`}`);
   }
   // Even with nothing to write, --preview/--up run: the file may hold a change not yet applied
   // (say, a rollback written without --up), and the flag asks for the stack to match the file.
-  if (!options.mode || options.dryRun) return EXIT.ok;
+  if (!options.mode || options.dryRun) return finish(EXIT.ok);
   try {
     ctx.progress(`Running pulumi ${options.mode} --stack ${stack}...`);
-    await runPulumi(ctx.projectDir, stack, options.mode, ctx.print);
-    return EXIT.ok;
+    await runPulumi(ctx.projectDir, stack, options.mode, out.print);
+    report.pulumi = { mode: options.mode, ok: true };
+    return finish(EXIT.ok);
   } catch (e) {
-    ctx.print(e instanceof PulumiUnavailable ? e.message : `pulumi ${options.mode} failed: ${(e as Error).message}`);
-    return EXIT.pulumi;
+    const message = e instanceof PulumiUnavailable ? e.message : `pulumi ${options.mode} failed: ${(e as Error).message}`;
+    out.print(message);
+    report.pulumi = { mode: options.mode, ok: false, error: message };
+    return finish(EXIT.pulumi, message);
   }
 }
+
+const weightsOf = (m: ModelState): Record<Colour, number> => ({ blue: m.tracks.blue.weight, green: m.tracks.green.weight });
 
 /** One model's command from `--stack` and `--model`. */
 export async function runMutation(ctx: CommandContext, command: RolloutCommand, describe: (r: MutationResult) => string): Promise<number> {
   const stack = ctx.args.required("stack");
   const modelName = ctx.args.required("model");
-  const options = mutationOptions(ctx.args);
-  const snapshot = readStack(ctx.projectDir, stack);
+  const options = { ...mutationOptions(ctx.args), command: command.kind };
+  const snapshot = readStack(ctx.projectDir, stack, ctx.progress);
   const modelIndex = findModel(snapshot.current.fleet, modelName, snapshot.file.name);
   return runStackMutation(ctx, snapshot, [{ modelIndex, command }], ({ changes: [c], text }) => describe({ before: c.before, after: c.after, text }), options);
 }

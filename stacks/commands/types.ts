@@ -40,5 +40,14 @@ export interface CommandContext {
   progress(line: string): void;
 }
 
-/** Exit codes of the CLI. */
-export const EXIT = { ok: 0, refused: 1, usage: 2, pulumi: 3 } as const;
+/**
+ * The exit codes of every modelship command (README, "Exit codes"):
+ * - 0 ok: done, or nothing to do;
+ * - 1 refused or invalid config: the command does not apply, or the stack file does not validate
+ *   (analyze: the verdict is fail; advance: a model was rolled back);
+ * - 2 held: analyze inconclusive, advance held a model (only those two);
+ * - 3 usage error, or an error that took no action (analyze and advance: every error, a bad
+ *   config included, since 1 and 2 are verdicts there);
+ * - 4 the stack file was written, but the `pulumi preview`/`up` it asked for failed or could not run.
+ */
+export const EXIT = { ok: 0, refused: 1, held: 2, usage: 3, pulumi: 4 } as const;

@@ -65,7 +65,9 @@ describe("config schema", () => {
     { name: "duplicate model names", stack: "staging", edit: (c) => (c.models[1].name = "fraud-detector"), line: `${STAGING}: modelship:models[1].name: duplicate model name "fraud-detector" (also models[0])` },
     { name: "name not DNS-1035", stack: "staging", edit: (c) => (c.models[0].name = "Fraud_Detector"), line: `${STAGING}: modelship:models[0].name: expected a DNS-1035 label (lower-case letters, digits, '-'; starts with a letter), got "Fraud_Detector"` },
     { name: "missing version", stack: "staging", edit: (c) => delete c.models[0].tracks.green.version, line: `${STAGING}: modelship:models[0].tracks.green.version: required` },
-    { name: "unknown key (typo)", stack: "staging", edit: (c) => (c.models[0].tracks.blue.wieght = 100), line: `${STAGING}: modelship:models[0].tracks.blue.wieght: unknown key` },
+    { name: "unknown key (typo)", stack: "staging", edit: (c) => (c.models[0].tracks.blue.wieght = 100), line: `${STAGING}: modelship:models[0].tracks.blue.wieght: unknown key; did you mean modelship:models[0].tracks.blue.weight?` },
+    { name: "unknown key far from every known one", stack: "staging", edit: (c) => (c.models[0].replicas = 3), line: `${STAGING}: modelship:models[0].replicas: unknown key` },
+    { name: "unknown key in a map of objects", stack: "staging", edit: (c) => (c.models[1].probes.startup.pth = "/health"), line: `${STAGING}: modelship:models[1].probes.startup.pth: unknown key; did you mean modelship:models[1].probes.startup.path?` },
     { name: "unknown stable colour", stack: "staging", edit: (c) => (c.models[0].stable = "red"), line: `${STAGING}: modelship:models[0].stable: expected one of blue, green, got "red"` },
     { name: "tag image in production", stack: "production", edit: (c) => (c.models[1].tracks.green.image = "registry.example.com/sentiment:2.1.0"), line: `${PROD}: modelship:models[1].tracks.green.image: production images must be pinned by digest (repo@sha256:...), got "registry.example.com/sentiment:2.1.0"` },
     { name: "malformed image", stack: "staging", edit: (c) => (c.models[0].tracks.blue.image = "Not An Image"), line: `${STAGING}: modelship:models[0].tracks.blue.image: expected an image reference \`repo:tag\` or \`repo@sha256:<digest>\`, got "Not An Image"` },
@@ -81,7 +83,7 @@ describe("config schema", () => {
     { name: "unknown router", stack: "staging", edit: (c) => (c.router = "traefik"), line: `${STAGING}: modelship:router: expected one of service, replicas, gateway-api, istio, nginx, alb, got "traefik"` },
     { name: "no models", stack: "staging", edit: (c) => (c.models = []), line: `${STAGING}: modelship:models: expected at least one model` },
     { name: "missing environment", stack: "staging", edit: (c) => delete c.environment, line: `${STAGING}: modelship:environment: required` },
-    { name: "unknown top-level key", stack: "staging", edit: (c) => (c.namspace = "x"), line: `${STAGING}: modelship:namspace: unknown key` },
+    { name: "unknown top-level key", stack: "staging", edit: (c) => (c.namspace = "x"), line: `${STAGING}: modelship:namspace: unknown key; did you mean modelship:namespace?` },
     { name: "network peer with no selector", stack: "staging", edit: (c) => (c.networkPolicy.allowFrom = [{}]), line: `${STAGING}: modelship:networkPolicy.allowFrom[0]: expected namespace, podLabels or both` },
     { name: "per-model router override checked", stack: "production", edit: (c) => { c.models[0].router = "service"; delete c.models[0].route; }, line: `${PROD}: modelship:models[0].tracks.blue.weight: the "service" router (models[0].router) only switches all traffic (0 or 100), got 90; choose a weighted router for canaries` },
   ];
@@ -95,6 +97,25 @@ describe("config schema", () => {
     });
   }
 
+  it("holds a production stack to the production rules whatever modelship:environment says", () => {
+    const raw = clone(shippedConfig("production"));
+    raw.environment = "staging";
+    raw.models[1].tracks.green.image = "registry.example.com/sentiment:latest";
+    const lines = rejection(PROD, raw).split("\n");
+    assert.deepEqual(lines.sort(), [
+      `${PROD}: modelship:environment: expected "production": the production stack is production whatever this key says, got "staging"`,
+      `${PROD}: modelship:models[1].tracks.green.image: production images must be pinned by digest (repo@sha256:...), got "registry.example.com/sentiment:latest"`,
+    ]);
+    // A qualified stack's file is the bare name's, and the rule follows the file, not the claim.
+    assert.throws(() => parseFleetConfig({ ...clone(shippedConfig("production")), environment: "development" }, PROD), /modelship:environment: expected "production"/);
+    // Other stacks may say what they are; a stack claiming production gets production's rules.
+    const staging = clone(shippedConfig("staging"));
+    staging.environment = "production";
+    assert.match(rejection(STAGING, staging), /modelship:models\[0\]\.tracks\.green\.image: production images must be pinned by digest/);
+    staging.environment = "development";
+    assert.equal(parseFleetConfig(staging, STAGING).environment, "development");
+  });
+
   it("reports every problem at once", () => {
     const raw = clone(shippedConfig("production"));
     raw.models[0].tracks.green.weight = 140;
@@ -105,7 +126,7 @@ describe("config schema", () => {
       `${PROD}: modelship:models[0].tracks.green.weight: expected 0..100, got 140`,
       `${PROD}: modelship:models[0].tracks: weights must sum to 100, got blue 90 + green 140 = 230`,
       `${PROD}: modelship:models[1].port: expected 1..65535, got 0`,
-      `${PROD}: modelship:models[1].tracks.blue.wieght: unknown key`,
+      `${PROD}: modelship:models[1].tracks.blue.wieght: unknown key; did you mean modelship:models[1].tracks.blue.weight?`,
     ]);
   });
 });

@@ -99,7 +99,8 @@ const container = (rs: Resources, deployment: string) => podSpec(rs, deployment)
 
 /** The HTTPRoute rule that splits unmatched traffic by weight (the one without header matches). */
 function weightedRule(rs: Resources, route: string): { backendRefs: { name: string; weight?: number }[] } {
-  const rule = inputs(rs, "HTTPRoute", route).spec.rules.find((r: any) => (r.matches ?? []).every((m: any) => !m.headers));
+  // As the router reads it back: the rule that forwards without header matches (the metrics rule forwards nowhere).
+  const rule = inputs(rs, "HTTPRoute", route).spec.rules.find((r: any) => r.backendRefs?.length && (r.matches ?? []).every((m: any) => !m.headers));
   if (!rule) throw new Error(`variant: HTTPRoute ${route} has no weighted rule`);
   return rule;
 }
@@ -122,6 +123,7 @@ interface Variant {
 }
 
 const FD = "fraud-detector-blue";
+const GATE = "modelship.io/quality-gate";
 const FD_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/modelship/fraud-detector";
 
 const VARIANTS: Variant[] = [
@@ -305,6 +307,36 @@ const VARIANTS: Variant[] = [
       for (const name of ["fraud-detector", "fraud-detector-preview"]) inputs(rs, "HTTPRoute", name).metadata.annotations["modelship.io/steps"] = "25,50,100";
     },
   },
+  // candidate-quality-gate
+  {
+    name: "candidate below its thresholds takes traffic (gate fail on the route)",
+    stack: "production",
+    policy: "candidate-quality-gate",
+    says: /green 1\.5\.0 takes 10% of traffic but is below the model's quality thresholds \(auc: 0\.91 < 0\.94\)/,
+    mutate: (rs) => void (inputs(rs, "HTTPRoute", "fraud-detector").metadata.annotations[GATE] = JSON.stringify({ track: "green", version: "1.5.0", state: "fail", shortfalls: ["auc: 0.91 < 0.94"] })),
+  },
+  {
+    name: "candidate with no recorded metrics takes traffic (gate fail, nothing recorded)",
+    stack: "production",
+    policy: "candidate-quality-gate",
+    says: /green 1\.5\.0 takes 10% of traffic but is below the model's quality thresholds \(auc: no recorded value \(needs >= 0\.94\)\)/,
+    mutate: (rs) =>
+      void (inputs(rs, "HTTPRoute", "fraud-detector").metadata.annotations[GATE] = JSON.stringify({ track: "green", version: "1.5.0", state: "fail", shortfalls: ["auc: no recorded value (needs >= 0.94)"] })),
+  },
+  {
+    name: "quality gate annotation that is not JSON",
+    stack: "production",
+    policy: "candidate-quality-gate",
+    says: /modelship\.io\/quality-gate annotation is not a quality gate/,
+    mutate: (rs) => void (inputs(rs, "HTTPRoute", "fraud-detector").metadata.annotations[GATE] = "pass"),
+  },
+  {
+    name: "quality gate annotation for another version",
+    stack: "production",
+    policy: "candidate-quality-gate",
+    says: /annotation is for green 1\.4\.9, but the green track runs 1\.5\.0/,
+    mutate: (rs) => void (inputs(rs, "HTTPRoute", "fraud-detector").metadata.annotations[GATE] = JSON.stringify({ track: "green", version: "1.4.9", state: "pass" })),
+  },
   // staging, at staging.json's levels
   { name: "staging: privileged container", stack: "staging", policy: "no-host-access", says: /sentiment-blue: container "model-server" is privileged/, mutate: (rs) => void (container(rs, "sentiment-blue").securityContext.privileged = true) },
   { name: "staging: container without limits", stack: "staging", policy: "container-resources", says: /sentiment-green: container "model-server" has no resources\.limits/, mutate: (rs) => void delete container(rs, "sentiment-green").resources.limits },
@@ -334,6 +366,20 @@ const COMPLIANT: Omit<Variant, "policy" | "says">[] = [
   { name: "image by tag and digest", stack: "production", mutate: (rs) => void (container(rs, FD).image = `${FD_IMAGE}:1.4.0${DIGEST}`) },
   { name: "canary on its 25% step (75/25)", stack: "production", mutate: (rs) => setWeights(rs, "fraud-detector", { blue: 75, green: 25 }) },
   { name: "promotion complete (0/100)", stack: "production", mutate: (rs) => setWeights(rs, "fraud-detector", { blue: 0, green: 100 }) },
+  {
+    name: "candidate below its thresholds with a recorded override",
+    stack: "production",
+    mutate: (rs) =>
+      void (inputs(rs, "HTTPRoute", "fraud-detector").metadata.annotations[GATE] = JSON.stringify({ track: "green", version: "1.5.0", state: "override", shortfalls: ["auc: 0.91 < 0.94"], override: { reason: "label noise", by: "alice" } })),
+  },
+  {
+    name: "failing gate on a track without traffic (rolled back to 100/0)",
+    stack: "production",
+    mutate: (rs) => {
+      setWeights(rs, "fraud-detector", { blue: 100, green: 0 });
+      inputs(rs, "HTTPRoute", "fraud-detector").metadata.annotations[GATE] = JSON.stringify({ track: "green", version: "1.5.0", state: "fail", shortfalls: ["auc: 0.91 < 0.94"] });
+    },
+  },
 ];
 
 describe("policy pack modelship-serving over the Analyzer protocol", function () {
@@ -372,10 +418,10 @@ describe("policy pack modelship-serving over the Analyzer protocol", function ()
     assert.strictEqual(packs.production.cwd, PACK_DIR);
   });
 
-  it("serves the 14 policies of POLICIES, in order, with their kinds and declared levels", () => {
+  it("serves the 15 policies of POLICIES, in order, with their kinds and declared levels", () => {
     assert.strictEqual(info.name, "modelship-serving");
     assert.strictEqual(info.supportsConfig, true);
-    assert.strictEqual(POLICIES.length, 14);
+    assert.strictEqual(POLICIES.length, 15);
     assert.deepStrictEqual(
       info.policies.map((p) => ({ name: p.name, kind: p.kind, level: p.enforcementLevel })),
       POLICIES.map((p) => ({ name: p.name, kind: "validateStack" in p ? "stack" : "resource", level: p.enforcementLevel ?? "advisory" })),
@@ -391,7 +437,7 @@ describe("policy pack modelship-serving over the Analyzer protocol", function ()
       assert.deepStrictEqual(Object.keys(readConfig(file)).filter((k) => !names.has(k)), []);
     });
 
-    it(`configure(${file}) gives each of the 14 policies the level the file gives, and hpa-replica-bounds its floor`, () => {
+    it(`configure(${file}) gives each of the 15 policies the level the file gives, and hpa-replica-bounds its floor`, () => {
       const c = sent[s];
       assert.deepStrictEqual(
         Object.fromEntries(POLICIES.map((p) => [p.name, c[p.name]?.enforcementLevel])),
@@ -414,7 +460,7 @@ describe("policy pack modelship-serving over the Analyzer protocol", function ()
     assert.deepStrictEqual(baselineDiagnostics.production.map(key), [], show(baselineDiagnostics.production));
   });
 
-  it(`the corpus has at least 30 variants and covers each of the 14 policies in production`, () => {
+  it(`the corpus has at least 30 variants and covers each of the 15 policies in production`, () => {
     assert.ok(VARIANTS.length >= 30, `${VARIANTS.length} variants`);
     const covered = new Set(VARIANTS.filter((v) => v.stack === "production").map((v) => v.policy));
     assert.deepStrictEqual(POLICIES.map((p) => p.name).filter((n) => !covered.has(n)), []);

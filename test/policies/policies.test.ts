@@ -52,8 +52,8 @@ describe("policies, one by one", () => {
     return checkResource(policy, d.type, d.inputs, config);
   };
 
-  it("has 14 policies, each with a name, description and enforcement level", () => {
-    assert.equal(POLICIES.length, 14);
+  it("has 15 policies, each with a name, description and enforcement level", () => {
+    assert.equal(POLICIES.length, 15);
     for (const p of POLICIES) assert.ok(p.name && p.description && p.enforcementLevel, p.name);
   });
 
@@ -176,5 +176,32 @@ describe("policies, one by one", () => {
     refs[0].weight = 67;
     refs[1].weight = 33;
     assert.deepEqual(checkStack("production-weight-on-step", asPolicyResources(broken)), ["model fraud-detector (gateway-api): weights blue 67 / green 33 are not on the model's steps (10, 25, 50, 100)"]);
+  });
+
+  it("candidate-quality-gate: the rendered stacks pass; weight on a failing gate or a stale gate fail; an override or no traffic pass", () => {
+    const GATE = "modelship.io/quality-gate";
+    assert.deepEqual(checkStack("candidate-quality-gate", asPolicyResources(prod)), []);
+    assert.deepEqual(checkStack("candidate-quality-gate", asPolicyResources(staging)), []);
+    // The route of a model mid-canary carries the candidate's gate; the preview route does not.
+    const gateOf = (rs: RegisteredResource[]) => JSON.parse(find(rs, "HTTPRoute", "fraud-detector").inputs.metadata.annotations[GATE]);
+    assert.deepEqual(gateOf(prod), { track: "green", version: "1.5.0", state: "pass" });
+    assert.equal(find(prod, "HTTPRoute", "fraud-detector-preview").inputs.metadata.annotations[GATE], undefined);
+    const withGate = (gate: Json, weights?: [number, number]) => {
+      const rs = clone(prod);
+      const route = find(rs, "HTTPRoute", "fraud-detector");
+      route.inputs.metadata.annotations[GATE] = JSON.stringify(gate);
+      if (weights) route.inputs.spec.rules.at(-1).backendRefs.forEach((b: Json, i: number) => (b.weight = weights[i]));
+      return asPolicyResources(rs);
+    };
+    const failing = { track: "green", version: "1.5.0", state: "fail", shortfalls: ["auc: 0.91 < 0.94"] };
+    assert.deepEqual(checkStack("candidate-quality-gate", withGate(failing)), [
+      "model fraud-detector (gateway-api): green 1.5.0 takes 10% of traffic but is below the model's quality thresholds (auc: 0.91 < 0.94), and the stack file records no tracks.green.qualityOverride",
+    ]);
+    assert.deepEqual(checkStack("candidate-quality-gate", withGate({ ...failing, state: "override", override: { reason: "noise", by: "alice" } })), []);
+    assert.deepEqual(checkStack("candidate-quality-gate", withGate(failing, [100, 0])), [], "no traffic on the failing track");
+    assert.deepEqual(checkStack("candidate-quality-gate", withGate({ ...failing, version: "1.4.9", state: "pass" })), [
+      "model fraud-detector (gateway-api): the modelship.io/quality-gate annotation is for green 1.4.9, but the green track runs 1.5.0",
+    ]);
+    assert.match(checkStack("candidate-quality-gate", withGate("nonsense" as unknown as Json))[0], /modelship\.io\/quality-gate annotation is not a quality gate/);
   });
 });

@@ -7,7 +7,9 @@ import { diffObjects, objectKey, touched } from "../../stacks/objectdiff";
 import type { KubeObject, SynthResult } from "../../stacks/synth";
 import { synthesize } from "../../stacks/synth";
 import { validateObject } from "../kube-schemas";
-import { byKind, clone, find, shippedConfig, tempProject } from "../helpers";
+import { byKind, clone, find, selects, shippedConfig, tempProject } from "../helpers";
+import { abort, walk } from "../stacks/blast";
+import { routeRequest, taking, type Outcome, type Request } from "./evaluate";
 
 const SETTINGS = {
   "gateway-api": { gateway: { name: "ml-gateway", namespace: "gateway-system", sectionName: "https" } },
@@ -117,7 +119,7 @@ describe("routers", () => {
     it("gateway-api: preview by header and hostname, A/B by header, shadow by RequestMirror", async () => {
       const r = await render(
         fleetOn("gateway-api", (f) => {
-          f.route.abTest = { track: "green", header: { name: "x-cohort", value: "beta" } };
+          f.route.abTest = { track: "candidate", header: { name: "x-cohort", value: "beta" } };
           f.route.mirror = { percent: 15 };
         }),
       );
@@ -128,20 +130,20 @@ describe("routers", () => {
       assert.deepEqual(byHeader("x-modelship-track", "green").backendRefs, [{ kind: "Service", name: "fraud-detector-green", port: 80 }]);
       assert.deepEqual(byHeader("x-modelship-track", "blue").backendRefs, [{ kind: "Service", name: "fraud-detector-blue", port: 80 }]);
       assert.equal(byHeader("x-cohort", "beta").backendRefs[0].name, "fraud-detector-green");
-      const weighted = route.spec.rules.find((x: any) => !x.matches[0].headers);
+      const weighted = route.spec.rules.find((x: any) => x.backendRefs?.length && !x.matches[0].headers);
       assert.deepEqual(weighted.filters, [{ type: "RequestMirror", requestMirror: { backendRef: { kind: "Service", name: "fraud-detector-green", port: 80 }, percent: 15 } }]);
       const preview = find(r.objects, "HTTPRoute", "fraud-detector-preview");
       assert.deepEqual(preview.spec.hostnames, ["fraud-detector-preview.ml.acme.internal"]);
-      assert.deepEqual(preview.spec.rules[0].backendRefs, [{ kind: "Service", name: "fraud-detector-green", port: 80 }]);
+      assert.deepEqual(preview.spec.rules.at(-1).backendRefs, [{ kind: "Service", name: "fraud-detector-green", port: 80 }]);
       for (const o of r.objects) await validateObject(o);
     });
 
-    it("istio: subsets per track, header and cookie A/B, mirror with a percentage, consistent-hash stickiness", async () => {
+    it("istio: subsets per track, header and cookie A/B, mirror with a percentage, no in-subset hashing", async () => {
       const r = await render(
         fleetOn("istio", (f) => {
-          f.route.abTest = { track: "green", cookie: { name: "ab_beta" } };
+          f.route.abTest = { track: "candidate", cookie: { name: "ab_beta" } };
           f.route.mirror = { percent: 5 };
-          f.route.stickiness = { header: "x-user-id" };
+          f.route.stickiness = { cookie: "fd-track" };
         }),
       );
       const dr = find(r.objects, "DestinationRule", "fraud-detector");
@@ -150,7 +152,9 @@ describe("routers", () => {
         { name: "blue", labels: { [LABEL.track]: "blue" } },
         { name: "green", labels: { [LABEL.track]: "green" } },
       ]);
-      assert.deepEqual(dr.spec.trafficPolicy.loadBalancer.consistentHash, { httpHeaderName: "x-user-id" });
+      // A consistent hash picks a pod *within* the subset the weighted route already chose
+      // (istio/istio#9764): it never kept a user on one track, so it is not rendered.
+      assert.equal(dr.spec.trafficPolicy, undefined);
       const vs = find(r.objects, "VirtualService", "fraud-detector");
       assert.deepEqual(vs.spec.gateways, ["istio-ingress/ml-gateway", "mesh"]);
       assert.deepEqual(vs.spec.hosts, ["fraud-detector", "fraud-detector.ml.acme.internal"]);
@@ -159,14 +163,17 @@ describe("routers", () => {
       assert.deepEqual(named("ab-test").match[0].headers, { cookie: { regex: cookieAlways("ab_beta") } });
       assert.match("session=1; ab_beta=always; x=2", new RegExp(cookieAlways("ab_beta")));
       assert.doesNotMatch("ab_beta=never", new RegExp(cookieAlways("ab_beta")));
+      assert.doesNotMatch("xab_beta=always", new RegExp(cookieAlways("ab_beta")));
       assert.equal(named("weighted").mirror.subset, "green");
       assert.deepEqual(named("weighted").mirrorPercentage, { value: 5 });
-      assert.equal(find(r.objects, "VirtualService", "fraud-detector-preview").spec.http[0].route[0].destination.subset, "green");
+      // Requests pinned to a track are live traffic too: they are mirrored like the weighted ones.
+      for (const c of ["blue", "green"]) assert.deepEqual(named(`track-${c}`).mirrorPercentage, { value: 5 });
+      assert.equal(find(r.objects, "VirtualService", "fraud-detector-preview").spec.http.at(-1).route[0].destination.subset, "green");
       for (const o of r.objects) await validateObject(o);
     });
 
     it("nginx: a canary Ingress with the candidate's weight, header and cookie; a preview Ingress", async () => {
-      const r = await render(fleetOn("nginx", (f) => (f.route.abTest = { track: "green", cookie: { name: "ab_beta" } })));
+      const r = await render(fleetOn("nginx", (f) => (f.route.abTest = { track: "candidate", cookie: { name: "ab_beta" } })));
       const primary = find(r.objects, "Ingress", "fraud-detector");
       const canary = find(r.objects, "Ingress", "fraud-detector-canary");
       assert.equal(primary.spec.ingressClassName, "nginx");
@@ -190,7 +197,7 @@ describe("routers", () => {
     it("alb: a weighted forward action over both target groups, header conditions first, internal by default", async () => {
       const r = await render(
         fleetOn("alb", (f) => {
-          f.route.abTest = { track: "green", header: { name: "x-cohort", value: "beta" } };
+          f.route.abTest = { track: "candidate", header: { name: "x-cohort", value: "beta" } };
           f.route.stickiness = { durationSeconds: 600 };
         }),
       );
@@ -213,10 +220,10 @@ describe("routers", () => {
       });
       assert.deepEqual(JSON.parse(a["alb.ingress.kubernetes.io/conditions.ab-test"]), [{ field: "http-header", httpHeaderConfig: { httpHeaderName: "x-cohort", values: ["beta"] } }]);
       const hostRule = ing.spec.rules.find((x: any) => x.host === "fraud-detector.ml.acme.internal");
-      assert.deepEqual(hostRule.http.paths.map((p: any) => p.backend.service.name), ["preview-blue", "preview-green", "ab-test", "weighted"]);
+      assert.deepEqual(hostRule.http.paths.map((p: any) => p.backend.service.name), ["metrics-private", "preview-blue", "preview-green", "ab-test", "weighted"]);
       assert.ok(hostRule.http.paths.every((p: any) => p.backend.service.port.name === "use-annotation"));
       const previewRule = ing.spec.rules.find((x: any) => x.host === "fraud-detector-preview.ml.acme.internal");
-      assert.equal(previewRule.http.paths[0].backend.service.name, "preview");
+      assert.equal(previewRule.http.paths.at(-1).backend.service.name, "preview");
       assert.deepEqual(find(r.objects, "NetworkPolicy", "fraud-detector").spec.ingress[0].from[0], { ipBlock: { cidr: "10.20.0.0/16" } });
       for (const o of r.objects) await validateObject(o);
     });
@@ -237,17 +244,29 @@ describe("routers", () => {
       { router: "service", edit: (c) => setCandidateWeight(c.models[0], 10), line: `${PROD}: modelship:models[0].tracks.green.weight: the "service" router (router) only switches all traffic (0 or 100), got 10; choose a weighted router for canaries` },
       { router: "service", edit: (c) => (c.models[0].route = { hostnames: ["x.example.com"] }), line: `${PROD}: modelship:models[0].route.hostnames: the "service" router (router) cannot serve on hostnames; routers that can: gateway-api, istio, nginx, alb` },
       { router: "replicas", edit: (c) => (c.models[0].route = { preview: { hostname: "p.example.com" } }), line: `${PROD}: modelship:models[0].route.preview.hostname: the "replicas" router (router) cannot give the candidate a preview hostname; routers that can: gateway-api, istio, nginx, alb` },
-      { router: "gateway-api", edit: (c) => (c.models[0].route.abTest = { track: "green", cookie: { name: "ab" } }), line: `${PROD}: modelship:models[0].route.abTest.cookie: the "gateway-api" router (router) cannot route an A/B test by cookie; routers that can: istio, nginx` },
-      { router: "gateway-api", edit: (c) => (c.models[0].route.stickiness = { header: "x-user" }), line: `${PROD}: modelship:models[0].route.stickiness: the "gateway-api" router (router) cannot keep users on one track (stickiness); routers that can: istio, alb` },
-      { router: "nginx", edit: (c) => (c.models[0].route.stickiness = { cookie: "route" }), line: `${PROD}: modelship:models[0].route.stickiness: the "nginx" router (router) cannot keep users on one track (stickiness); routers that can: istio, alb` },
-      { router: "nginx", edit: (c) => (c.models[0].route.abTest = { track: "blue", header: { name: "x-cohort", value: "beta" } }), line: `${PROD}: modelship:models[0].route.abTest.track: the "nginx" router (router) cannot send A/B matches to the stable track; routers that can: gateway-api, istio, alb` },
-      { router: "alb", edit: (c) => (c.models[0].route.abTest = { track: "green", cookie: { name: "ab" } }), line: `${PROD}: modelship:models[0].route.abTest.cookie: the "alb" router (router) cannot route an A/B test by cookie; routers that can: istio, nginx` },
-      { router: "alb", edit: (c) => (c.models[0].route.stickiness = { header: "x-user" }), line: `${PROD}: modelship:models[0].route.stickiness: the "alb" router (router) uses target group stickiness (durationSeconds only); header and cookie do not apply` },
-      { router: "istio", edit: (c) => (c.models[0].route.stickiness = { durationSeconds: 60 }), line: `${PROD}: modelship:models[0].route.stickiness: the "istio" router (router) hashes on exactly one of header or cookie` },
+      { router: "gateway-api", edit: (c) => (c.models[0].route.abTest = { track: "candidate", cookie: { name: "ab" } }), line: `${PROD}: modelship:models[0].route.abTest.cookie: the "gateway-api" router (router) cannot route an A/B test by cookie; routers that can: istio, nginx` },
+      // A header hash picks a pod within the track the weights chose (istio/istio#9764): no router can keep a user on a track by it.
+      { router: "istio", edit: (c) => (c.models[0].route.stickiness = { header: "x-user" }), line: `${PROD}: modelship:models[0].route.stickiness.header: unknown key` },
+      { router: "nginx", edit: (c) => (c.models[0].route.stickiness = { cookie: "route" }), line: `${PROD}: modelship:models[0].route.stickiness: the "nginx" router (router) cannot keep users on one track (stickiness); routers that can: gateway-api, istio, alb` },
+      { router: "istio", edit: (c) => (c.models[0].route.stickiness = { cookie: "__Host-track" }), line: `${PROD}: modelship:models[0].route.stickiness.cookie: expected a cookie name (an RFC 6265 token of letters, digits, '_', '.', '-', starting with a letter or digit, so no __Host- or __Secure- prefix), got "__Host-track"` },
+      { router: "istio", edit: (c) => (c.models[0].route.stickiness = { cookie: "a b" }), line: `${PROD}: modelship:models[0].route.stickiness.cookie: expected a cookie name (an RFC 6265 token of letters, digits, '_', '.', '-', starting with a letter or digit, so no __Host- or __Secure- prefix), got "a b"` },
+      {
+        router: "istio",
+        edit: (c) => Object.assign(c.models[0].route, { stickiness: { cookie: "ab" }, abTest: { track: "candidate", cookie: { name: "ab" } } }),
+        line: `${PROD}: modelship:models[0].route.stickiness.cookie: the track cookie would overwrite the A/B cookie "ab"; choose another name`,
+      },
+      {
+        router: "gateway-api",
+        edit: (c) => (c.models[0].route.path = "/metrics"),
+        line: `${PROD}: modelship:models[0].route.path: the server publishes metrics on its serving port at /metrics, which the route keeps private, so a route under /metrics would serve nothing; choose another path or give metrics their own port (monitoring.scrape.port)`,
+      },
+      { router: "nginx", edit: (c) => (c.models[0].route.abTest = { track: "stable", header: { name: "x-cohort", value: "beta" } }), line: `${PROD}: modelship:models[0].route.abTest.track: the "nginx" router (router) cannot send A/B matches to the stable track; routers that can: gateway-api, istio, alb` },
+      { router: "alb", edit: (c) => (c.models[0].route.abTest = { track: "candidate", cookie: { name: "ab" } }), line: `${PROD}: modelship:models[0].route.abTest.cookie: the "alb" router (router) cannot route an A/B test by cookie; routers that can: istio, nginx` },
+      { router: "alb", edit: (c) => (c.models[0].route.stickiness = { cookie: "fd-track" }), line: `${PROD}: modelship:models[0].route.stickiness.cookie: the "alb" router (router) keeps users on a track with the load balancer's own cookie (AWSALBTG); only durationSeconds applies` },
       { router: "istio", edit: (c) => (c.routers.istio = {}), line: `${PROD}: modelship:models[0].route.hostnames: the "istio" router (router) serves hostnames through an Istio Gateway; set modelship:routers.istio.gateways` },
       { router: "gateway-api", edit: (c) => delete c.routers["gateway-api"], line: `${PROD}: modelship:routers.gateway-api: required by models[0] (the "gateway-api" router needs gateway.name and gateway.namespace)` },
       { router: "alb", edit: (c) => delete c.routers.alb, line: `${PROD}: modelship:routers.alb: required by models[0] (the "alb" router needs vpcCidrs for its NetworkPolicy)` },
-      { router: "istio", edit: (c) => (c.models[0].route.abTest = { track: "green", header: { name: "x-a", value: "1" }, cookie: { name: "ab" } }), line: `${PROD}: modelship:models[0].route.abTest: expected either header or cookie` },
+      { router: "istio", edit: (c) => (c.models[0].route.abTest = { track: "candidate", header: { name: "x-a", value: "1" }, cookie: { name: "ab" } }), line: `${PROD}: modelship:models[0].route.abTest: expected either header or cookie` },
       { router: "gateway-api", edit: (c) => { c.models[1].route.mirror = { percent: 10 }; }, line: `${PROD}: modelship:models[1].route.mirror: the candidate track is retired, so there is nothing to mirror to` },
       { router: "gateway-api", edit: (c) => (c.models[0].route.mirror = { percent: 0 }), line: `${PROD}: modelship:models[0].route.mirror.percent: expected 1..100, got 0` },
     ];
@@ -267,6 +286,172 @@ describe("routers", () => {
 
     it("accepts each router's own features on the same fleet", () => {
       for (const router of ROUTER_NAMES) parseFleetConfig(fleetOn(router), PROD);
+    });
+  });
+
+  /** The routers that publish a route of their own (the others are in-cluster Services). */
+  const PUBLIC: readonly RouterName[] = ["gateway-api", "istio", "nginx", "alb"];
+  const LIVE_HOST = "fraud-detector.ml.acme.internal";
+  const PREVIEW_HOST = "fraud-detector-preview.ml.acme.internal";
+  const routeOf = (r: SynthResult) => routeObjectsOf("fraud-detector", r.objects);
+  const answered = (o: Outcome) => o.kind === "answered" && o.status >= 400 && o.status < 600;
+
+  describe("metrics stay off the public route", () => {
+    for (const router of PUBLIC) {
+      it(`${router}: the routing layer answers /metrics itself on every host, header and cookie, forwards the API, and Prometheus still scrapes the pods`, async () => {
+        const r = await render(fleetOn(router, (f) => (f.route.abTest = { track: "candidate", header: { name: "x-cohort", value: "beta" } })));
+        const objects = routeOf(r);
+        const hosts = [LIVE_HOST, PREVIEW_HOST, ...(router === "istio" ? ["fraud-detector"] : [])];
+        const headerSets: Record<string, string>[] = [{}, { "x-modelship-track": "green" }, { "x-modelship-track": "blue" }, { "x-cohort": "beta" }, { cookie: "ab_beta=always" }];
+        for (const host of hosts) {
+          for (const path of ["/metrics", "/metrics/", "/metrics/anything"]) {
+            for (const headers of headerSets) {
+              const o = routeRequest(router, objects, { host, path, headers });
+              assert.ok(answered(o), `${router}: ${host}${path} ${JSON.stringify(headers)} → ${JSON.stringify(o)}`);
+            }
+          }
+          // Not more than the metrics path: the API and look-alike paths still reach the pods.
+          for (const path of ["/predict", "/metricsfoo", "/"]) {
+            const o = routeRequest(router, objects, { host, path });
+            assert.equal(o.kind, "forwarded", `${router}: ${host}${path} → ${JSON.stringify(o)}`);
+          }
+        }
+        // Prometheus scrapes each pod through its track Service's `http` port, which no route fronts.
+        const monitor = find(r.objects, "ServiceMonitor", "fraud-detector");
+        assert.deepEqual(
+          monitor.spec.endpoints.map((e: any) => [e.port, e.path]),
+          [["http", "/metrics"]],
+        );
+        const scraped = byKind(r.objects, "Service").filter((s) => selects(monitor.spec.selector.matchLabels, s.metadata.labels));
+        assert.deepEqual(scraped.map((s) => s.metadata.name).sort(), ["fraud-detector-blue", "fraud-detector-green"]);
+        for (const s of scraped) assert.ok(s.spec.ports.some((p: any) => p.name === "http"), `${s.metadata.name} has no http port`);
+        const policy = find(r.objects, "NetworkPolicy", "fraud-detector");
+        assert.ok(policy.spec.ingress.some((rule: any) => rule.ports.some((p: any) => p.port === 8080) && rule.from.some((f: any) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "monitoring")));
+        for (const o of r.objects) await validateObject(o);
+      });
+
+      it(`${router}: renders no metrics rule where the route cannot reach the metrics path`, async () => {
+        // A route under /v1 never forwards /metrics, and a server with its own metrics port has none on the serving port.
+        const under = await render(fleetOn(router, (f) => (f.route.path = "/v1")));
+        const own = await render(fleetOn(router, (f) => (f.monitoring = { scrape: { port: 9090 } })));
+        const plain = await render(fleetOn(router));
+        for (const [r, label] of [[under, "path /v1"], [own, "metrics port 9090"]] as const) {
+          const o = routeRequest(router, routeOf(r), { host: LIVE_HOST, path: "/metrics" });
+          assert.ok(!answered(o), `${label}: ${JSON.stringify(o)}`);
+        }
+        // No routing object names the metrics path there; the plain route does. Istio's preview
+        // VirtualService forwards every path whatever route.path is, so it keeps its metrics rule.
+        assert.ok(JSON.stringify(routeOf(plain)).includes('"/metrics"'));
+        const previewForwardsAll = router === "istio";
+        const unpublished = routeOf(under).filter((o) => !(previewForwardsAll && o.metadata.name === "fraud-detector-preview"));
+        for (const objects of [unpublished, routeOf(own)]) assert.ok(!JSON.stringify(objects).includes('"/metrics'), JSON.stringify(objects));
+        if (previewForwardsAll) assert.ok(answered(routeRequest(router, routeOf(under), { host: PREVIEW_HOST, path: "/metrics" })));
+        assert.equal(routeRequest(router, routeOf(under), { host: LIVE_HOST, path: "/v1/predict" }).kind, "forwarded");
+      });
+    }
+  });
+
+  describe("track affinity (stickiness)", () => {
+    const COOKIE = "fd-track";
+    const SET = (value: string) => `${COOKIE}=${value}; Path=/; Max-Age=600; HttpOnly; SameSite=Lax`;
+    // RFC 6265 §4.1.1: cookie-name is a token, cookie-value is cookie-octets.
+    const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+    const OCTETS = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
+    const sticky = (f: any) => {
+      f.route.stickiness = { cookie: COOKIE, durationSeconds: 600 };
+      f.route.abTest = { track: "candidate", header: { name: "x-cohort", value: "beta" } };
+    };
+    const req = (headers: Record<string, string> = {}): Request => ({ host: LIVE_HOST, path: "/predict", headers });
+
+    for (const router of ["istio", "gateway-api"] as const) {
+      it(`${router}: the first weighted response sets a track cookie, later requests stay on that track; preview and A/B still win`, async () => {
+        const r = await render(fleetOn(router, sticky));
+        const objects = routeOf(r);
+        const first = routeRequest(router, objects, req());
+        assert.deepEqual(first, {
+          kind: "forwarded",
+          to: [
+            { colour: "blue", weight: 90, setCookie: SET("blue.1.4.0") },
+            { colour: "green", weight: 10, setCookie: SET("green.1.5.0") },
+          ],
+        });
+        for (const d of (first as any).to) {
+          const [pair] = d.setCookie.split("; ");
+          const [name, value] = pair.split("=");
+          assert.match(name, TOKEN);
+          assert.match(value, OCTETS);
+        }
+        const pinned = (cookie: string) => routeRequest(router, objects, req({ cookie }));
+        assert.deepEqual(pinned("session=1; fd-track=green.1.5.0"), { kind: "forwarded", to: [{ colour: "green", weight: 100 }] });
+        assert.deepEqual(pinned("fd-track=blue.1.4.0; x=2"), { kind: "forwarded", to: [{ colour: "blue", weight: 100 }] });
+        assert.deepEqual(pinned("fd-track=blue.1.4.0"), { kind: "forwarded", to: [{ colour: "blue", weight: 100 }] });
+        // Another version on the same colour, a look-alike name or value: split by weight again.
+        for (const other of ["fd-track=green.1.4.9", "fd-track=green.1.5.0x", "xfd-track=green.1.5.0", "fd-track=green-1-5-0"]) {
+          assert.equal(taking(pinned(other)).length, 2, other);
+        }
+        // The preview header and the A/B cohort come before the track cookie.
+        assert.deepEqual(routeRequest(router, objects, req({ cookie: "fd-track=green.1.5.0", "x-modelship-track": "blue" })), { kind: "forwarded", to: [{ colour: "blue", weight: 100 }] });
+        assert.deepEqual(routeRequest(router, objects, req({ cookie: "fd-track=blue.1.4.0", "x-cohort": "beta" })), { kind: "forwarded", to: [{ colour: "green", weight: 100 }] });
+        assert.ok(answered(routeRequest(router, objects, { host: LIVE_HOST, path: "/metrics", headers: { cookie: "fd-track=green.1.5.0" } })));
+        if (router === "gateway-api") {
+          // HTTPHeaderMatch.value's experimental-channel pattern, which the model package does not enforce.
+          const values = find(r.objects, "HTTPRoute", "fraud-detector").spec.rules.flatMap((x: any) => (x.matches ?? []).flatMap((m: any) => (m.headers ?? []).map((h: any) => h.value)));
+          for (const v of values) assert.match(v, /^[!-~]+([\t ]?[!-~]+)*$/);
+        }
+        for (const o of r.objects) await validateObject(o);
+      });
+
+      it(`${router}: a track at weight 0 keeps no one — a rollback moves its pinned users, a promotion keeps the cookie with the track`, async () => {
+        const rolledBack = await render(
+          fleetOn(router, (f) => {
+            sticky(f);
+            f.tracks.green = { ...f.tracks.green, weight: 0, rolledBack: true, peakWeight: 10 };
+            f.tracks.blue.weight = 100;
+          }),
+        );
+        const back = routeRequest(router, routeOf(rolledBack), req({ cookie: "fd-track=green.1.5.0" }));
+        assert.deepEqual(taking(back), [{ colour: "blue", weight: 100, setCookie: SET("blue.1.4.0") }]);
+
+        // Promotion completed: green 1.5.0 is stable at 100; blue keeps its pods until retired.
+        const promoted = await render(
+          fleetOn(router, (f) => {
+            sticky(f);
+            f.stable = "green";
+            f.tracks.green.weight = 100;
+            f.tracks.blue.weight = 0;
+            f.route.abTest = undefined;
+          }),
+        );
+        const objects = routeOf(promoted);
+        assert.deepEqual(routeRequest(router, objects, req({ cookie: "fd-track=green.1.5.0" })), { kind: "forwarded", to: [{ colour: "green", weight: 100 }] });
+        assert.deepEqual(taking(routeRequest(router, objects, req({ cookie: "fd-track=blue.1.4.0" }))), [{ colour: "green", weight: 100, setCookie: SET("green.1.5.0") }]);
+      });
+    }
+
+    for (const router of ["istio", "gateway-api", "alb"] as const) {
+      it(`${router}: with stickiness, a release touches no routing object and a rollback exactly one`, async function () {
+        this.timeout(300_000);
+        const steps = await walk(router, abort(router), (c) => {
+          c.models[0].route = { ...c.models[0].route, stickiness: router === "alb" ? { durationSeconds: 600 } : { cookie: COOKIE, durationSeconds: 600 } };
+        });
+        const route = (k: string) => /^(HTTPRoute|VirtualService|DestinationRule|Ingress|Service) ml-production\/fraud-detector(-preview)?$/.test(k);
+        const release = steps.find((s) => s.command === "release")!;
+        assert.deepEqual(release.touched.filter(route), [], `release touched ${release.touched}`);
+        const rollback = steps.find((s) => s.command === "rollback")!;
+        assert.equal(rollback.touched.length, 1, `rollback touched ${rollback.touched}`);
+        assert.ok(route(rollback.touched[0]));
+        if (router !== "alb") {
+          const o = routeRequest(router, routeObjectsOf("fraud-detector", rollback.after.objects), { host: "fraud-detector.ml.acme.internal", path: "/predict", headers: { cookie: `${COOKIE}=green.1.6.0` } });
+          assert.deepEqual(taking(o).map((d) => d.colour), ["blue"]);
+        }
+      });
+    }
+
+    it("alb: target group stickiness inside the weighted forward action", async () => {
+      const r = await render(fleetOn("alb", (f) => (f.route.stickiness = { durationSeconds: 600 })));
+      const action = JSON.parse(find(r.objects, "Ingress", "fraud-detector").metadata.annotations!["alb.ingress.kubernetes.io/actions.weighted"]);
+      // The controller's ForwardActionConfig JSON key (pkg/ingress/config_types.go).
+      assert.deepEqual(action.forwardConfig.targetGroupStickinessConfig, { enabled: true, durationSeconds: 600 });
     });
   });
 });

@@ -18,8 +18,8 @@ export const ROUTER_SETTINGS = {
   alb: { vpcCidrs: ["10.20.0.0/16"] },
 };
 
-/** The production fleet on one router, fraud-detector stable on blue, green retired. */
-export function startText(router: RouterName): string {
+/** The production fleet on one router, fraud-detector stable on blue, green retired; `edit` changes the fleet config further. */
+export function startText(router: RouterName, edit: (config: Record<string, any>) => void = () => undefined): string {
   const c = clone(shippedConfig("production"));
   c.router = router;
   c.routers = ROUTER_SETTINGS;
@@ -34,6 +34,7 @@ export function startText(router: RouterName): string {
   fraud.tracks.green = { ...fraud.tracks.green, weight: 0, retired: true };
   delete fraud.tracks.green.metrics;
   delete fraud.thresholds;
+  edit(c);
   return YAML.stringify({ config: Object.fromEntries(Object.entries(c).map(([k, v]) => [`modelship:${k}`, v])) }, YAML_FORMAT);
 }
 
@@ -46,8 +47,8 @@ export interface Step {
 }
 
 /** Applies the commands in turn to fraud-detector and renders each change. */
-export async function walk(router: RouterName, commands: readonly RolloutCommand[]): Promise<Step[]> {
-  let text = startText(router);
+export async function walk(router: RouterName, commands: readonly RolloutCommand[], edit?: (config: Record<string, any>) => void): Promise<Step[]> {
+  let text = startText(router, edit);
   const steps: Step[] = [];
   for (const cmd of commands) {
     const current = fleetOfText(project, NAME, text);

@@ -5,7 +5,7 @@ import * as path from "path";
 import { ROUTER_NAMES, type RouterName } from "../../components/routing";
 import { main, type Io } from "../../stacks/cli";
 import { readStack, runStackMutation } from "../../stacks/commands/mutate";
-import { Args } from "../../stacks/commands/types";
+import { Args, EXIT } from "../../stacks/commands/types";
 import { rolloutPhase } from "../../stacks/rollout";
 import { clone, ROOT, shippedConfig, tempProject } from "../helpers";
 import { abort, lifecycle, startText, walk } from "./blast";
@@ -34,8 +34,9 @@ describe("rollout commands", function () {
     const report = JSON.parse(io.stdout.join("\n"));
     const m = report.models[0];
     assert.equal(m.name, "fraud-detector");
-    assert.equal(m.position, "step 1 of 4 (10%)");
-    assert.equal(m.next, "green 1.5.0 from 10% to 25%");
+    assert.equal(m.phase, "canary");
+    assert.deepEqual(m.step, { index: 1, of: 4, weight: 10 });
+    assert.deepEqual(m.next, { action: "promote", track: "green", version: "1.5.0", from: 10, to: 25, completes: false });
     assert.deepEqual([m.tracks.green.weight, m.tracks.green.minReplicas, m.tracks.green.maxReplicas], [10, 3, 8]);
     assert.deepEqual([m.tracks.blue.role, m.tracks.blue.minReplicas, m.tracks.blue.maxReplicas], ["stable", 10, 30]);
   });
@@ -124,7 +125,7 @@ describe("rollout commands", function () {
     const status = capture(dir);
     assert.equal(await main(["status", "--stack", "production", "--model", "fraud-detector", "--json"], status), 0);
     const m = JSON.parse(status.stdout.join("\n")).models[0];
-    assert.deepEqual([m.stable, m.phase, m.next, m.tracks.green.rolledBack], ["blue", "rolled-back", "nothing to promote: 1.5.0 was rolled back (release it again to retry)", true]);
+    assert.deepEqual([m.stable, m.phase, m.next.action, m.next.refusal, m.tracks.green.rolledBack], ["blue", "rolled-back", "none", "fraud-detector 1.5.0 on green was rolled back; release it again to retry", true]);
     const table = capture(dir);
     assert.equal(await main(["status", "--stack", "production", "--model", "fraud-detector"], table), 0);
     assert.match(table.text(), /green\s+previous, rolled back\s+1\.5\.0\s+0%/);
@@ -192,13 +193,50 @@ describe("rollout commands", function () {
     assert.match(read(dir), /version: 2\.2\.0\n\s+image: [^\n]+\n\s+modelUri: s3:\/\/acme-ml-models\/sentiment\/2\.2\.0\n\s+weight: 0\n\s+metrics:\n\s+auc: 0\.9/);
   });
 
+  it("refuses a weight the mandatory production-weight-on-step policy would stop at pulumi up, even with --force", async () => {
+    const dir = copyOfProject();
+    fs.mkdirSync(path.join(dir, "policies"));
+    for (const f of ["production.json", "staging.json"]) fs.copyFileSync(path.join(ROOT, "policies", f), path.join(dir, "policies", f));
+    const before = read(dir);
+    for (const stack of ["production", "acme/production"]) {
+      const io = capture(dir);
+      assert.equal(await main(["promote", "--stack", stack, "--model", "fraud-detector", "--to", "30", "--force"], io), 1, io.text());
+      assert.match(io.text(), /refused: fraud-detector: weights blue 70 \/ green 30 are not on the model's steps \(10, 25, 50, 100\); the policy production-weight-on-step is mandatory in policies\/production\.json, so `pulumi up` would stop on it/);
+    }
+    assert.equal(read(dir), before);
+    // On a step it goes through; in staging the policy is advisory, so an off-step weight is the reviewer's call.
+    const onStep = capture(dir);
+    assert.equal(await main(["promote", "--stack", "production", "--model", "fraud-detector", "--to", "25", "--dry-run"], onStep), 0, onStep.text());
+    const staging = capture(dir);
+    assert.equal(await main(["promote", "--stack", "staging", "--model", "sentiment", "--to", "5", "--dry-run"], staging), 0, staging.text());
+  });
+
+  it("refuses conflicting flags as a usage error (exit 3) before reading or writing anything", async () => {
+    const dir = copyOfProject();
+    const before = read(dir);
+    for (const [flags, says] of [
+      [["--preview", "--up"], /--preview and --up exclude each other/],
+      [["--dry-run", "--up"], /--dry-run and --up exclude each other/],
+      [["--dry-run", "--preview"], /--dry-run and --preview exclude each other/],
+    ] as const) {
+      for (const command of ["promote", "rollback", "undo", "retire"]) {
+        const io = capture(dir);
+        assert.equal(await main([command, "--stack", "production", "--model", "fraud-detector", ...flags], io), 3, `${command} ${flags.join(" ")}`);
+        assert.match(io.stderr.join("\n"), says);
+        assert.doesNotMatch(io.text(), /Rendering|Objects this change touches/);
+      }
+    }
+    assert.equal(read(dir), before);
+  });
+
   it("--up without a Pulumi CLI says so, after writing the change", async () => {
     const dir = copyOfProject();
     const path0 = process.env.PATH;
     process.env.PATH = "/nonexistent";
     try {
       const io = capture(dir);
-      assert.equal(await main(["promote", "--stack", "production", "--model", "fraud-detector", "--up"], io), 3);
+      assert.equal(await main(["promote", "--stack", "production", "--model", "fraud-detector", "--up"], io), EXIT.pulumi);
+      assert.equal(EXIT.pulumi, 4);
       assert.match(io.text(), /the Pulumi CLI is not on PATH, so no `pulumi up` ran; run `pulumi up --stack production` where it is installed/);
       assert.match(read(dir), /weight: 25/);
     } finally {

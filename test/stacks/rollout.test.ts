@@ -4,7 +4,7 @@ import * as YAML from "yaml";
 import { ConfigError } from "../../components/config";
 import { ROUTERS } from "../../components/routing/capabilities";
 import { nextStep, planCapacity, share } from "../../components/serving/capacity";
-import { applyCommand, candidateColour, edits, nextPromotion, RolloutRefusal, rolloutPhase, type ModelState, type RolloutCommand } from "../../stacks/rollout";
+import { applyCommand, candidateColour, describeNextPromotion, edits, nextPromotion, RolloutRefusal, rolloutPhase, stepOf, type ModelState, type RolloutCommand } from "../../stacks/rollout";
 import { applyEdits, fleetOfText, modelState, type StackDocument } from "../../stacks/stackedit";
 import { YAML_FORMAT, readProject } from "../../stacks/stackfile";
 import { diffLines } from "../../stacks/textdiff";
@@ -54,7 +54,7 @@ describe("rollout state machine", () => {
     // A rolled-back version takes no weight again, not even forced; a new release is the retry.
     refused(back, { kind: "promote" }, /fraud 1\.1\.0 on green was rolled back; release it again to retry/);
     refused(back, { kind: "promote", to: 100, force: true }, /was rolled back; release it again/);
-    assert.equal(nextPromotion(back), "nothing to promote: 1.1.0 was rolled back (release it again to retry)");
+    assert.deepEqual(nextPromotion(back), { action: "none", track: "green", version: "1.1.0", from: 0, to: null, refusal: "fraud 1.1.0 on green was rolled back; release it again to retry" });
     const again = applyCommand(back, { kind: "release", version: "1.1.0", image: "r/fraud:1.1.0" });
     assert.deepEqual(again.tracks.green, { version: "1.1.0", image: "r/fraud:1.1.0", modelUri: "s3://m/fraud/1.1.0", weight: 0 });
     assert.equal(applyCommand(again, { kind: "promote" }).tracks.green.weight, 10);
@@ -117,12 +117,69 @@ describe("rollout state machine", () => {
     refused(base({ tracks: { ...base().tracks, green: { ...base().tracks.green, modelUri: "s3://m/latest" } } }), { kind: "release", version: "2.0.0", image: "r/f:2" }, /--model-uri/);
   });
 
+  it("derives the new model URI by replacing the one path segment that is the old version, or refuses", () => {
+    const at = (version: string, modelUri: string) => base({ tracks: { ...base().tracks, green: { ...base().tracks.green, version, modelUri } } });
+    const uriOf = (m: ModelState, version: string) => applyCommand(m, { kind: "release", version, image: "r/f:4" }).tracks.green.modelUri;
+    // The scheme and the bucket are not path segments: "s3" and "3" in them stay as they are.
+    assert.equal(uriOf(at("3", "s3://models/ranker/3"), "4"), "s3://models/ranker/4");
+    assert.equal(uriOf(at("3", "s3://3/ranker/3"), "4"), "s3://3/ranker/4");
+    assert.equal(uriOf(at("1.5.0", "s3://m/fraud/1.5.0/model.onnx"), "1.6.0"), "s3://m/fraud/1.6.0/model.onnx");
+    assert.equal(uriOf(at("1.5.0", "gs://m/fraud/1.5.0?generation=7"), "1.6.0"), "gs://m/fraud/1.6.0?generation=7");
+    // No whole segment, or more than one: the URI cannot be derived without guessing.
+    refused(at("3", "s3://models/ranker-3/model.bin"), { kind: "release", version: "4", image: "r/f:4" }, /no path segment of s3:\/\/models\/ranker-3\/model\.bin is the version 3.*--model-uri/);
+    refused(at("3", "s3://models/3/ranker/3"), { kind: "release", version: "4", image: "r/f:4" }, /2 path segments of s3:\/\/models\/3\/ranker\/3 are the version 3.*--model-uri/);
+    // An explicit --model-uri is taken as given.
+    assert.equal(applyCommand(at("3", "s3://models/3/ranker/3"), { kind: "release", version: "4", image: "r/f:4", modelUri: "s3://models/ranker/4" }).tracks.green.modelUri, "s3://models/ranker/4");
+  });
+
   it("holds back a version below the model's quality thresholds unless forced", () => {
     const released = applyCommand(base({ thresholds: { auc: 0.9 } }), { kind: "release", version: "1.1.0", image: "r/fraud:1.1.0", metrics: { auc: 0.85 } });
-    refused(released, { kind: "promote" }, /auc: 0.85 < 0.9.*--force/);
-    assert.equal(applyCommand(released, { kind: "promote", force: true }).tracks.green.weight, 10);
+    refused(released, { kind: "promote" }, /auc: 0.85 < 0.9.*--force --reason TEXT.*tracks\.green\.qualityOverride/);
     const unmeasured = applyCommand(base({ thresholds: { auc: 0.9 } }), { kind: "release", version: "1.1.0", image: "r/fraud:1.1.0" });
     refused(unmeasured, { kind: "promote" }, /auc: no recorded value/);
+  });
+
+  it("--force past the quality gate needs a reason, and records it on the track (the schema's override)", () => {
+    const released = applyCommand(base({ thresholds: { auc: 0.9 } }), { kind: "release", version: "1.1.0", image: "r/fraud:1.1.0", metrics: { auc: 0.85 } });
+    // --force alone used to promote silently: nothing in the file said the gate was overridden.
+    refused(released, { kind: "promote", force: true }, /--force promotes it only with --reason TEXT, recorded with your name as tracks\.green\.qualityOverride/);
+    const override = { reason: "AUC dip is label noise in the new eval set", by: "alice" };
+    const forced = applyCommand(released, { kind: "promote", force: true, override });
+    assert.deepEqual([forced.tracks.green.weight, forced.tracks.green.qualityOverride], [10, override]);
+    assert.deepEqual(edits(released, forced).map((e) => e.path.join(".")), ["tracks.blue.weight", "tracks.green.weight", "tracks.green.qualityOverride"]);
+    // Once on record, the override carries the version through its steps, and to stable.
+    const next = applyCommand(forced, { kind: "promote" });
+    assert.equal(next.tracks.green.weight, 25);
+    const done = applyCommand(next, { kind: "promote", to: 100, force: true });
+    assert.deepEqual([done.stable, done.tracks.green.qualityOverride], ["green", override]);
+    // A version that meets its thresholds records nothing, forced or not.
+    const good = applyCommand(base({ thresholds: { auc: 0.9 } }), { kind: "release", version: "1.2.0", image: "r/fraud:1.2.0", metrics: { auc: 0.95 } });
+    assert.equal(applyCommand(good, { kind: "promote", to: 50, force: true, override }).tracks.green.qualityOverride, undefined);
+    // A new release replaces the track, override and all.
+    const back = applyCommand(forced, { kind: "rollback" });
+    const again = applyCommand(back, { kind: "release", version: "1.1.1", image: "r/fraud:1.1.1", metrics: { auc: 0.85 } });
+    assert.equal(again.tracks.green.qualityOverride, undefined);
+    assert.ok(edits(back, again).some((e) => e.path.join(".") === "tracks.green.qualityOverride" && e.remove));
+  });
+
+  it("nextPromotion is what promote would do, refusal included; stepOf places the candidate on its steps", () => {
+    const released = applyCommand(base({ thresholds: { auc: 0.9 } }), { kind: "release", version: "1.1.0", image: "r/fraud:1.1.0", metrics: { auc: 0.85 } });
+    // The old status said "green 1.1.0 from 0% to 10%" here, though promote refuses.
+    const next = nextPromotion(released);
+    assert.equal(next.action, "none");
+    assert.deepEqual([next.from, next.to], [0, 10]);
+    assert.match(next.action === "none" ? next.refusal : "", /^fraud 1\.1\.0 is below the model's quality thresholds \(auc: 0\.85 < 0\.9\)/);
+    assert.match(describeNextPromotion(next), /^promote would refuse: fraud 1\.1\.0 is below/);
+    const ok = applyCommand(base(), { kind: "release", version: "1.1.0", image: "r/fraud:1.1.0" });
+    assert.deepEqual(nextPromotion(ok), { action: "promote", track: "green", version: "1.1.0", from: 0, to: 10, completes: false });
+    const promote = (m: ModelState) => applyCommand(m, { kind: "promote" });
+    const at25 = promote(promote(ok));
+    assert.equal(describeNextPromotion(nextPromotion(at25)), "green 1.1.0 from 25% to 50%");
+    assert.deepEqual(nextPromotion(promote(at25)), { action: "promote", track: "green", version: "1.1.0", from: 50, to: 100, completes: true });
+    assert.equal(describeNextPromotion(nextPromotion(promote(at25))), "green 1.1.0 to 100%: it becomes the stable track");
+    assert.deepEqual(nextPromotion(base()), { action: "none", track: "green", version: "0.9.0", from: 0, to: null, refusal: "the green track is retired; release a version onto it first" });
+    assert.deepEqual([stepOf(base()), stepOf(ok), stepOf(at25)], [null, null, { index: 2, of: 4, weight: 25 }]);
+    assert.equal(stepOf(applyCommand(ok, { kind: "promote", to: 20, force: true })), null, "off the steps");
   });
 });
 
