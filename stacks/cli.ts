@@ -32,7 +32,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-  synth: { run: synthCommand, help: synthHelp, options: { stack: false, out: false, json: true } },
+  synth: { run: synthCommand, help: synthHelp, options: { stack: false, out: false, force: true, json: true } },
   status: { run: statusCommand, help: statusHelp, options: { stack: false, model: false, json: true } },
   release: { run: releaseCommand, help: releaseHelp, options: { ...MUTATION_OPTIONS, version: false, image: false, "model-uri": false, metrics: false } },
   promote: { run: promoteCommand, help: promoteHelp, options: { ...MUTATION_OPTIONS, to: false, force: true, reason: false, by: false } },

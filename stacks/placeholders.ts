@@ -1,6 +1,9 @@
 // What synth answers for values only a real provider knows: clearly marked placeholders, shaped
 // so the program can keep composing them (an image reference, an ARN).
 
+/** What synth shows for a `secure:` config value or any value the program marks secret: synth never decrypts. */
+export const SECRET_PLACEHOLDER = "[secret: never decrypted or shown by synth]";
+
 /** How synth marks a value that only a real provider knows. */
 export const unknownValue = (what: string) => `[known after apply: ${what}]`;
 

@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { UsageError } from "./commands/types";
 import type { KubeObject, StackOutputs } from "./synth";
 
 /** `<kind>-<namespace>-<name>.yaml`; cluster-scoped objects use `_cluster` (never a namespace name). */
@@ -18,25 +19,108 @@ function clean(v: unknown): unknown {
 
 export const toYaml = (o: KubeObject) => YAML.stringify(clean(o), { lineWidth: 0 });
 
+/** The file every render directory holds, so a later synth knows the directory is its own to replace. */
+export const RENDER_MARKER = ".modelship-render";
+const MARKER_TEXT = "Rendered by `modelship synth`: this directory is replaced as a whole on every render.\n";
+
+/** Why `dir`, existing, may not be replaced by a render, or undefined when it may. */
+function replaceRefusal(dir: string, force: boolean): string | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+  if (st.isSymbolicLink()) return "it is a symbolic link; give the directory it points to";
+  if (!st.isDirectory()) return "it is an existing file, not a directory";
+  const entries = fs.readdirSync(dir);
+  if (entries.length === 0 || entries.includes(RENDER_MARKER) || force) return undefined;
+  return `it is a non-empty directory that is not a previous render (no ${RENDER_MARKER} file in it); pass --force to replace it anyway`;
+}
+
+const inside = (child: string, parent: string) => {
+  const rel = path.relative(parent, child);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+};
+
+/** A path with its symbolic links resolved as far as it exists. */
+function realPath(p: string): string {
+  const abs = path.resolve(p);
+  try {
+    return fs.realpathSync(abs);
+  } catch {
+    const parent = path.dirname(abs);
+    return parent === abs ? abs : path.join(realPath(parent), path.basename(abs));
+  }
+}
+
+export interface RenderTarget {
+  /** The project directory. */
+  projectDir: string;
+  /** The project's own files (Pulumi.yaml, stack files, the program, .git): never inside a render. */
+  projectFiles: readonly string[];
+  /** Replace a non-empty directory that is not a previous render. */
+  force: boolean;
+}
+
 /**
- * Replaces `dir` with one file per object. Files are written to a sibling directory first and
- * swapped in, so a failure never leaves a half-written render behind.
+ * Refuses (with a UsageError saying why) an output directory a render must never replace: the
+ * filesystem root, the project or any of its ancestors, anything holding the project's own files,
+ * an existing file, and, without `force`, a non-empty directory that is not a previous render.
  */
-export function writeObjects(dir: string, objects: readonly KubeObject[]): string[] {
+export function checkRenderTarget(dir: string, target: RenderTarget): void {
+  const out = realPath(dir);
+  const refuse = (why: string) => {
+    throw new UsageError(`refusing to write the render to ${dir}: ${why}`);
+  };
+  if (path.dirname(out) === out) refuse("it is the filesystem root");
+  const project = realPath(target.projectDir);
+  if (inside(project, out)) refuse(out === project ? "it is the project directory" : `it contains the project directory ${project}`);
+  for (const f of target.projectFiles) {
+    const own = realPath(f);
+    if (inside(own, out)) refuse(own === out ? `it is one of the project's own files (${f})` : `it contains the project's own ${f}`);
+  }
+  const why = replaceRefusal(path.resolve(dir), target.force);
+  if (why) refuse(why);
+}
+
+/**
+ * Replaces `dir` with one file per object (and the render marker). Files are written to a sibling
+ * directory first and swapped in, so a failure never leaves a half-written render behind, and the
+ * old directory is only moved aside, then removed, once it is known to be a render (or `force`).
+ */
+export function writeObjects(dir: string, objects: readonly KubeObject[], options: { force?: boolean } = {}): string[] {
   const target = path.resolve(dir);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const staging = fs.mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}-`));
+  let old: string | undefined;
   try {
     const names = objects.map(objectFileName);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new Error(`two objects would both be written to ${dup}`);
     objects.forEach((o, i) => fs.writeFileSync(path.join(staging, names[i]), toYaml(o)));
-    fs.rmSync(target, { recursive: true, force: true });
-    fs.renameSync(staging, target);
+    fs.writeFileSync(path.join(staging, RENDER_MARKER), MARKER_TEXT);
+    // Checked again here: the directory may have changed while the program ran.
+    const why = replaceRefusal(target, options.force ?? false);
+    if (why) throw new UsageError(`refusing to write the render to ${dir}: ${why}`);
+    if (fs.existsSync(target)) {
+      old = `${staging}.old`;
+      fs.renameSync(target, old);
+    }
+    try {
+      fs.renameSync(staging, target);
+    } catch (e) {
+      if (old) fs.renameSync(old, target);
+      old = undefined;
+      throw e;
+    }
     return names.sort();
   } catch (e) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw e;
+  } finally {
+    if (old) fs.rmSync(old, { recursive: true, force: true });
   }
 }
 

@@ -5,7 +5,7 @@ import type * as YAML from "yaml";
 import { CONFIG_NAMESPACE, parseFleetConfig, type FleetConfig, type ModelConfig } from "../components/config";
 import { misspeltNamespaceWarnings, modelshipKeys, stackFileName } from "./config";
 import type { Edit, ModelState } from "./rollout";
-import { parseStackDocument, stackConfigFromText, stackFilePath, StackFileError, YAML_FORMAT, type Project, type StackConfig } from "./stackfile";
+import { parseStackDocument, stackConfigFromText, stackDocumentText, stackFilePath, StackFileError, type Project, type StackConfig } from "./stackfile";
 
 export interface StackDocument {
   project: Project;
@@ -79,5 +79,5 @@ export function applyModelEdits(s: StackDocument, changes: readonly { index: num
       else doc.setIn([...base, ...e.path], e.value);
     }
   }
-  return doc.toString(YAML_FORMAT);
+  return stackDocumentText(doc, s.text);
 }

@@ -4,9 +4,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { parseStackRef, stackFileName, StackNameError } from "./config";
+import { escapeControl } from "../components/config/validate";
+import { SECRET_PLACEHOLDER } from "./placeholders";
 
-/** What synth shows for a `secure:` config value or any value the program marks secret: synth never decrypts. */
-export const SECRET_PLACEHOLDER = "[secret: never decrypted or shown by synth]";
+export { SECRET_PLACEHOLDER };
 
 export class StackFileError extends Error {
   constructor(message: string) {
@@ -32,9 +33,61 @@ export function findProjectDir(start: string): string {
 
 export function readProject(dir: string): Project {
   const file = path.join(dir, "Pulumi.yaml");
-  const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { name?: string; main?: string } | null;
-  if (!doc?.name) throw new StackFileError(`Pulumi.yaml: name: required`);
+  const doc = yamlValue("Pulumi.yaml", parseStackDocument("Pulumi.yaml", readInput("Pulumi.yaml", file))) as { name?: unknown; main?: unknown } | null;
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new StackFileError(`Pulumi.yaml: expected a mapping of project settings`);
+  if (typeof doc.name !== "string" || doc.name === "") throw new StackFileError(`Pulumi.yaml: name: required`);
+  if (doc.main !== undefined && typeof doc.main !== "string") throw new StackFileError(`Pulumi.yaml: main: expected a path`);
   return { dir, name: doc.name, main: path.resolve(dir, doc.main ?? ".") };
+}
+
+/** The first line of an error's message, control characters escaped: a report line of its own. */
+const firstLine = (e: unknown) => escapeControl((e instanceof Error ? e.message : String(e)).split("\n")[0].replace(/:$/, ""));
+
+/** A file's text, or one line naming the file and why it cannot be read (EISDIR, EACCES, ...). */
+export function readInput(name: string, file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "EISDIR" ? "it is a directory" : code === "EACCES" || code === "EPERM" ? "permission denied" : firstLine(e);
+    throw new StackFileError(`${name}: cannot read: ${why}`);
+  }
+}
+
+/** YAML aliases a file may expand at most (an alias bomb expands a few lines into gigabytes). */
+const MAX_ALIAS_COUNT = 100;
+
+/** A parsed document as plain values, or one line naming the file (alias bombs, undefined aliases). */
+function yamlValue(name: string, doc: YAML.Document): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    throw new StackFileError(`${name}: ${firstLine(e)}`);
+  }
+}
+
+/** Limits on a config value, checked before anything else reads it. */
+export const INPUT_LIMITS = { depth: 64, stringChars: 65_536 } as const;
+
+/**
+ * Rejects what a stack file can hold but no config may: values nested past INPUT_LIMITS.depth,
+ * strings past INPUT_LIMITS.stringChars, `.nan`/`.inf` (JSON, and so Pulumi, has no such number)
+ * — each naming the file and the key path.
+ */
+function checkValue(name: string, at: string, v: unknown, depth = 0): void {
+  const fail = (message: string) => {
+    throw new StackFileError(`${name}: ${at}: ${message}`);
+  };
+  if (depth > INPUT_LIMITS.depth) fail(`nested more than ${INPUT_LIMITS.depth} deep`);
+  if (typeof v === "string" && v.length > INPUT_LIMITS.stringChars) fail(`expected at most ${INPUT_LIMITS.stringChars} characters, got ${v.length}`);
+  if (typeof v === "number" && !Number.isFinite(v)) fail(`expected a finite number, got ${Number.isNaN(v) ? ".nan" : v > 0 ? ".inf" : "-.inf"}`);
+  if (Array.isArray(v)) v.forEach((x, i) => checkValue(name, `${at}[${i}]`, x, depth + 1));
+  else if (typeof v === "object" && v !== null) {
+    for (const [k, x] of Object.entries(v)) {
+      const key = escapeControl(k);
+      checkValue(name, `${at}.${key.length > 80 ? `${key.slice(0, 79)}…` : key}`, x, depth + 1);
+    }
+  }
 }
 
 /** The stacks that have a stack file in the project directory. */
@@ -73,6 +126,35 @@ function maskSecrets(v: unknown): { value: unknown; secret: boolean } {
 /** How modelship writes stack files: the way people write them, so an edit changes only its lines. */
 export const YAML_FORMAT = { lineWidth: 0, flowCollectionPadding: false } as const;
 
+/**
+ * The text of an edited stack document in the original file's style: its byte-order mark, its
+ * line endings (CRLF or LF) and its sequence indentation (`key:\n- item` or `key:\n  - item`).
+ */
+export function stackDocumentText(doc: YAML.Document, original: string): string {
+  const bom = original.startsWith("\uFEFF");
+  const crlf = /\r\n/.test(original);
+  let text = doc.toString({ ...YAML_FORMAT, indentSeq: sequenceIndent(original) !== "indentless" });
+  if (text.startsWith("\uFEFF")) text = text.slice(1);
+  if (crlf) text = text.replace(/\r?\n/g, "\r\n");
+  return bom ? `\uFEFF${text}` : text;
+}
+
+/** Whether a file's block sequences under a key sit at the key's indent ("indentless") or deeper; the majority wins. */
+export function sequenceIndent(text: string): "indented" | "indentless" {
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/).filter((l) => l.trim() !== "" && !/^\s*#/.test(l));
+  let indentless = 0;
+  let indented = 0;
+  for (let i = 0; i + 1 < lines.length; i++) {
+    // A key with no value on its line (`key:` or `- key:`), then a sequence item.
+    const key = /^(\s*(?:- )*)[^\s#-][^#]*:\s*(?:#.*)?$/.exec(lines[i]);
+    const item = /^(\s*)- /.exec(lines[i + 1]);
+    if (!key || !item) continue;
+    if (item[1].length === key[1].length) indentless++;
+    else if (item[1].length > key[1].length) indented++;
+  }
+  return indentless > indented ? "indentless" : "indented";
+}
+
 /** The path of a stack's file, or a clear error naming the stacks that do exist. */
 export function stackFilePath(project: Project, stack: string): string {
   const ref = parseStackRef(stack);
@@ -90,23 +172,33 @@ export function stackFilePath(project: Project, stack: string): string {
 
 /** A stack file as a YAML document whose edits keep comments, key order and formatting. */
 export function parseStackDocument(name: string, text: string): YAML.Document {
-  const doc = YAML.parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) throw new StackFileError(`${name}: ${doc.errors[0].message}`);
+  // Merge keys (`<<: *defaults`), which Pulumi accepts: resolved when read, kept as written on edit.
+  const doc = YAML.parseDocument(text, { prettyErrors: true, merge: true });
+  if (doc.errors.length > 0) {
+    // One line: the parser's first, with its position; a parser stack overflow is deep nesting.
+    const e = doc.errors[0];
+    const where = e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "";
+    const message = /call stack/i.test(e.message) ? `nested too deeply${where}` : firstLine(e);
+    throw new StackFileError(`${name}: ${message}`);
+  }
   return doc;
 }
 
 export function readStackConfig(project: Project, stack: string): StackConfig {
   const file = stackFilePath(project, stack);
-  return stackConfigFromText(project, stackFileName(stack), fs.readFileSync(file, "utf8"));
+  return stackConfigFromText(project, stackFileName(stack), readInput(stackFileName(stack), file));
 }
 
 /** The config a stack file's text hands the program. */
 export function stackConfigFromText(project: Project, name: string, text: string): StackConfig {
-  const body = (parseStackDocument(name, text).toJS() ?? {}) as { config?: Record<string, unknown> };
+  const body = (yamlValue(name, parseStackDocument(name, text)) ?? {}) as { config?: Record<string, unknown> };
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [rawKey, raw] of Object.entries(body.config ?? {})) {
     const key = rawKey.includes(":") ? rawKey : `${project.name}:${rawKey}`;
+    // `key:` with no value sets nothing: a key left empty is missing, not the text "null".
+    if (raw === null) continue;
+    checkValue(name, escapeControl(key), raw);
     const { value, secret } = maskSecrets(raw);
     if (secret) secretKeys.push(key);
     config[key] = typeof value === "string" ? value : JSON.stringify(value);
@@ -114,14 +206,80 @@ export function stackConfigFromText(project: Project, name: string, text: string
   return { config, secretKeys };
 }
 
-/** Replaces a file's content without ever leaving it half-written: a temp file, then a rename. */
-export function writeFileAtomic(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+/** A path with its symbolic links resolved, or the path itself when it does not exist. */
+function realFile(file: string): string {
   try {
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
+    return fs.realpathSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return file;
+    throw e;
+  }
+}
+
+const tempFilePattern = (file: string) => new RegExp(`^\\.${path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(\\d+)\\.tmp$`);
+
+/** Removes `.<file>.<pid>.tmp` files a killed writer left next to `file` (its pid no longer alive). */
+export function removeStaleTempFiles(file: string): void {
+  const pattern = tempFilePattern(file);
+  for (const name of fs.readdirSync(path.dirname(file))) {
+    const pid = Number(pattern.exec(name)?.[1]);
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
+    fs.rmSync(path.join(path.dirname(file), name), { force: true });
+  }
+}
+
+/**
+ * Replaces a file's content without ever leaving it half-written: a temp file, flushed to disk,
+ * then a rename. A symbolic link is written through (its target gets the content, the link stays);
+ * the file keeps its mode, and its owner where the process may set it.
+ */
+export function writeFileAtomic(file: string, text: string): void {
+  const target = realFile(file);
+  removeStaleTempFiles(target);
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+  let before: fs.Stats | undefined;
+  try {
+    before = fs.statSync(target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  try {
+    // A new file gets the usual mode; an existing one's mode is set before any content is written.
+    const fd = fs.openSync(tmp, "w", 0o666);
+    try {
+      if (before) {
+        fs.fchmodSync(fd, before.mode & 0o7777);
+        if (before.uid !== process.getuid?.() || before.gid !== process.getgid?.()) {
+          try {
+            fs.fchownSync(fd, before.uid, before.gid);
+          } catch {
+            // Best effort: only root (or the owner, for its own groups) may.
+          }
+        }
+      }
+      fs.writeFileSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, target);
+    syncDirectory(path.dirname(target));
   } finally {
     fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** Flushes a directory entry (a rename) to disk; best effort, as not every platform can. */
+function syncDirectory(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, "r");
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // Windows cannot open a directory; the rename itself is still atomic.
   }
 }
 
@@ -133,7 +291,8 @@ export function writeFileAtomic(file: string, text: string): void {
  * them (an editor does not take the lock; it can only hit the few milliseconds in between).
  */
 export function replaceFileIfUnchanged(file: string, read: string, text: string): void {
-  withFileLock(file, () => {
+  // A symlinked stack file is locked (and written) at its target, whichever path names it.
+  withFileLock(realFile(file), () => {
     if (readIfPresent(file) !== read) {
       throw new StackFileError(`${path.basename(file)} changed since it was read (another modelship command or an editor?); nothing written — run the command again`);
     }

@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ModelSummary } from "../components/serving";
 import { parseStackRef, withConfigWarnings } from "./config";
 import { providerCall, providerOutputs, unknownValue } from "./placeholders";
-import { readProject, readStackConfig, SECRET_PLACEHOLDER, type Project, type StackConfig } from "./stackfile";
+import { readProject, readStackConfig, SECRET_PLACEHOLDER, StackFileError, type Project, type StackConfig } from "./stackfile";
+import { escapeControl } from "../components/config/validate";
 
 export interface RegisteredResource {
   urn: string;
@@ -114,11 +115,20 @@ async function synthesizeNow(dir: string, stack: string, stackConfig?: StackConf
     }
   };
 
-  const loaded = require(project.main);
-  const program: () => Promise<unknown> = typeof loaded === "function" ? loaded : () => Promise.resolve(loaded);
+  let loaded: unknown;
+  try {
+    loaded = require(project.main);
+  } catch (e) {
+    const why = escapeControl((e instanceof Error ? e.message : String(e)).split("\n")[0]);
+    throw new StackFileError(`Pulumi.yaml: main: cannot load ${project.main}: ${why}`);
+  }
+  const program = (typeof loaded === "function" ? loaded : () => Promise.resolve(loaded)) as () => Promise<unknown>;
   const outputs = (await pulumi.runtime.runInPulumiStack(program)) as unknown as StackOutputs;
   // Registrations still in flight when the outputs resolved.
   await pulumi.runtime.disconnect();
+  if (typeof outputs !== "object" || outputs === null || !Array.isArray((outputs as Partial<StackOutputs>).models)) {
+    throw new StackFileError(`Pulumi.yaml: main: ${project.main} is not a modelship program (its stack outputs have no models); synth renders modelship's program only`);
+  }
 
   const objects = resources.filter((r) => isKube(r.type)).map((r) => r.inputs as KubeObject);
   return { project, stack, resources, objects, outputs };

@@ -6,6 +6,7 @@ import { PRESET_NAMES } from "../monitoring/presets/names";
 import { routeProblems } from "../routing/validate";
 import { QUANTITY_PATTERN, parseQuantity } from "../serving/quantity";
 import { qualityGate } from "./quality";
+import { FLEET_OBJECT_NAMES, modelObjectNames } from "../serving/labels";
 
 export const COLOURS = ["blue", "green"] as const;
 export type Colour = (typeof COLOURS)[number];
@@ -17,9 +18,32 @@ export const RESERVED_ENV = ["MODEL_NAME", "MODEL_VERSION", "MODEL_URI", "MODEL_
 // Model names become parts of object names such as `<model>-preview`, so keep room for suffixes.
 const MAX_MODEL_NAME = 45;
 
+/** How long an echoed value may be in a message; longer ones end in "…". */
+export const ECHO_MAX = 80;
+
+/**
+ * A value as an error message shows it: YAML's `.nan`/`.inf` by name, control characters escaped
+ * (a value cannot forge a line of the report), at most ECHO_MAX characters.
+ */
+export function echo(v: unknown): string {
+  if (typeof v === "number" && !Number.isFinite(v)) return Number.isNaN(v) ? ".nan" : v > 0 ? ".inf" : "-.inf";
+  let text: string;
+  try {
+    text = typeof v === "string" && v.length > ECHO_MAX * 2 ? JSON.stringify(v.slice(0, ECHO_MAX * 2)) : (JSON.stringify(v) ?? String(v));
+  } catch {
+    text = String(v);
+  }
+  text = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return text.length > ECHO_MAX ? `${text.slice(0, ECHO_MAX - 1)}…` : text;
+}
+
 /** An error message naming what was expected and what the stack file holds. */
 export const expected = (what: string) => (iss: { input?: unknown }) =>
-  iss.input === undefined ? "required" : `expected ${what}, got ${JSON.stringify(iss.input)}`;
+  iss.input === undefined || iss.input === null ? "required" : `expected ${what}, got ${echo(iss.input)}`;
+
+/** The longest string any pattern is tried on: checked first, so no regex runs on megabytes. */
+export const MAX_STRING = 4096;
+const tooLong = (max: number) => (iss: { input?: unknown }) => `expected at most ${max} characters, got ${String(iss.input).length}`;
 
 function int(lo: number, hi: number) {
   return z
@@ -34,7 +58,7 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
 }
 
 function matching(pattern: RegExp, what: string) {
-  return z.string({ error: expected(what) }).regex(pattern, { error: expected(what) });
+  return z.string({ error: expected(what) }).max(MAX_STRING, { error: tooLong(MAX_STRING), abort: true }).regex(pattern, { error: expected(what) });
 }
 
 const dns1035 = (max: number) =>
@@ -481,11 +505,23 @@ export const fleetSchemaFor = (stack?: string) =>
       for (const k of ["oidcProviderArn", "oidcProviderUrl"] as const) if (!fleet.aws[k]) issue(["aws", k], "required when modelship:aws.enabled (IRSA roles trust the cluster's OIDC provider)");
     }
     const seen = new Map<string, number>();
+    // Every object a model renders, by kind/name: two models (or a model and the fleet) claiming
+    // one would make synth fail and two Pulumi resources fight over one Kubernetes object.
+    const owners = new Map<string, number>(FLEET_OBJECT_NAMES.map((o) => [`${o.kind}/${o.name}`, -1]));
     fleet.models.forEach((m, i) => {
       const at = (...p: (string | number)[]) => ["models", i, ...p];
       const first = seen.get(m.name);
       if (first !== undefined) issue(at("name"), `duplicate model name "${m.name}" (also models[${first}])`);
-      else seen.set(m.name, i);
+      else {
+        seen.set(m.name, i);
+        const objects = modelObjectNames(m.name).map((o) => `${o.kind}/${o.name}`);
+        const clash = objects.find((o) => owners.has(o));
+        if (clash !== undefined) {
+          const owner = owners.get(clash)!;
+          const other = owner < 0 ? "the fleet" : `models[${owner}] ("${fleet.models[owner].name}")`;
+          issue(at("name"), `model "${m.name}" would render ${clash}, which ${other} also renders; choose a name that is not another model's name plus a suffix`);
+        } else for (const o of objects) owners.set(o, i);
+      }
 
       const { blue, green } = m.tracks;
       if (blue.weight + green.weight !== 100) {

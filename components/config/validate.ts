@@ -1,5 +1,39 @@
 import { z } from "zod";
 import { fleetSchema, fleetSchemaFor, resolveFleet, type FleetConfig } from "./schema";
+
+/** Control characters as escapes: nothing echoed from a stack file can start a line of the report. */
+export const escapeControl = (text: string) =>
+  text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
+    c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+
+/** Caps on a report: lines per key path shape (indexes aside), lines in all, characters a line. */
+export const REPORT_LIMITS = { perShape: 10, total: 50, lineChars: 1000 } as const;
+
+/** The report's lines: capped, so megabytes of bad input never make megabytes of errors. */
+export function reportLines(stackFile: string, problems: readonly { path: string; message: string }[]): string[] {
+  const line = (text: string) => {
+    const clean = escapeControl(text);
+    return clean.length > REPORT_LIMITS.lineChars ? `${clean.slice(0, REPORT_LIMITS.lineChars - 1)}…` : clean;
+  };
+  const shapes = new Map<string, { shown: number; more: number; path: string }>();
+  const lines: string[] = [];
+  let dropped = 0;
+  for (const p of problems) {
+    const shape = p.path.replace(/\[\d+\]/g, "[]");
+    const s = shapes.get(shape) ?? { shown: 0, more: 0, path: p.path };
+    shapes.set(shape, s);
+    if (s.shown >= REPORT_LIMITS.perShape) s.more++;
+    else if (lines.length >= REPORT_LIMITS.total) dropped++;
+    else {
+      s.shown++;
+      lines.push(line(`${stackFile}: ${p.path}: ${p.message}`));
+    }
+  }
+  for (const s of shapes.values()) if (s.more > 0) lines.push(line(`${stackFile}: ${s.path.replace(/\[\d+\](?!.*\[\d+\])/, "[…]")}: … and ${s.more.toLocaleString("en-US")} more like this`));
+  if (dropped > 0) lines.push(line(`${stackFile}: … and ${dropped.toLocaleString("en-US")} more problems`));
+  return lines;
+}
 import { nearest } from "./suggest";
 
 export const CONFIG_NAMESPACE = "modelship";
@@ -10,7 +44,7 @@ export class ConfigError extends Error {
     readonly stackFile: string,
     readonly problems: readonly { path: string; message: string }[],
   ) {
-    super(problems.map((p) => `${stackFile}: ${p.path}: ${p.message}`).join("\n"));
+    super(reportLines(stackFile, problems).join("\n"));
     this.name = "ConfigError";
   }
 }
@@ -20,10 +54,16 @@ export function keyPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return `${CONFIG_NAMESPACE}:`;
   const [head, ...rest] = path;
   return rest.reduce<string>(
-    (acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : `${acc}.${String(seg)}`),
-    `${CONFIG_NAMESPACE}:${String(head)}`,
+    (acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : `${acc}.${keySegment(seg)}`),
+    `${CONFIG_NAMESPACE}:${keySegment(head)}`,
   );
 }
+
+/** A key as a path shows it: escaped, and cut short when long. */
+const keySegment = (seg: PropertyKey) => {
+  const text = escapeControl(String(seg));
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+};
 
 type Def = { type: string; [k: string]: any };
 const defOf = (s: z.ZodType): Def => (s as any)._zod.def;
@@ -71,11 +111,24 @@ function problemsOf(error: z.ZodError): { path: string; message: string }[] {
   });
 }
 
+const PROTO_MESSAGE = `"__proto__" cannot be a key (JavaScript takes it for the object's prototype, so the value would be dropped)`;
+
+/** Paths of every `__proto__` key: the schema's maps would drop them silently, so they are refused first. */
+function protoKeys(v: unknown, at: PropertyKey[], depth = 0): PropertyKey[][] {
+  if (typeof v !== "object" || v === null || depth > 100) return [];
+  if (Array.isArray(v)) return v.flatMap((x, i) => protoKeys(x, [...at, i], depth + 1));
+  return Object.keys(v).flatMap((k) =>
+    k === "__proto__" ? [[...at, k]] : protoKeys((v as Record<string, unknown>)[k], [...at, k], depth + 1),
+  );
+}
+
 /**
  * Validates the raw `modelship:` config (key → value, without the namespace) and resolves
  * router-dependent defaults. Throws ConfigError before anything else happens.
  */
 export function parseFleetConfig(raw: Record<string, unknown>, stackFile: string): FleetConfig {
+  const proto = protoKeys(raw, []);
+  if (proto.length > 0) throw new ConfigError(stackFile, proto.map((p) => ({ path: keyPath(p), message: PROTO_MESSAGE })));
   // The stack the file belongs to (Pulumi.<stack>.yaml): its production rules follow the stack.
   const stack = /^Pulumi\.(.+)\.yaml$/.exec(stackFile)?.[1];
   const result = fleetSchemaFor(stack).safeParse(raw);

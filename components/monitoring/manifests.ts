@@ -1,7 +1,7 @@
 // The monitoring objects of a model and of a fleet, as plain manifests (pure).
 import { COLOURS, type FleetConfig, type ModelConfig } from "../config/schema";
 import type { Manifest } from "../kube";
-import { modelLabels, MANAGED_BY } from "../serving/labels";
+import { FLEET_DASHBOARD_NAME, modelLabels, MANAGED_BY, objectNames } from "../serving/labels";
 import { metricsContract, type MetricsContract } from "./contract";
 import { dashboardUid, fleetDashboard, modelDashboard } from "./dashboards";
 import { presetFor } from "./presets";
@@ -55,7 +55,7 @@ export function modelMonitoringObjects(model: ModelConfig, ctx: MonitoringContex
   return [
     scrapeMonitor(model, ctx.namespace, ctx.settings.release),
     prometheusRule(model.name, labels, ctx, groups),
-    dashboardConfigMap(`${model.name}-dashboard`, labels, ctx, `${model.name}.json`, modelDashboard({ contract, model, recordedWeights: ctx.settings.recordWeights })),
+    dashboardConfigMap(objectNames.dashboard(model.name), labels, ctx, `${model.name}.json`, modelDashboard({ contract, model, recordedWeights: ctx.settings.recordWeights })),
   ];
 }
 
@@ -70,12 +70,12 @@ export function routeWeightRule(model: ModelConfig, ctx: MonitoringContext): Man
     expr: `vector(${model.tracks[track].weight})`,
     labels: { namespace: ctx.namespace, model: model.name, track },
   }));
-  return prometheusRule(`${model.name}-route-weights`, modelLabels(model.name, "route"), ctx, [{ name: `modelship.${model.name}.route`, rules }]);
+  return prometheusRule(objectNames.routeWeights(model.name), modelLabels(model.name, "route"), ctx, [{ name: `modelship.${model.name}.route`, rules }]);
 }
 
 /** The fleet overview dashboard. */
 export function fleetMonitoringObjects(models: readonly ModelConfig[], ctx: MonitoringContext): Manifest[] {
   const labels = { "app.kubernetes.io/name": "modelship", "app.kubernetes.io/component": "monitoring", "app.kubernetes.io/managed-by": MANAGED_BY };
   const dashboard = fleetDashboard({ models: models.map((model) => ({ model, contract: contractOf(model, ctx.namespace) })), recordedWeights: ctx.settings.recordWeights });
-  return [dashboardConfigMap("modelship-fleet-dashboard", labels, ctx, "modelship-fleet.json", dashboard)];
+  return [dashboardConfigMap(FLEET_DASHBOARD_NAME, labels, ctx, "modelship-fleet.json", dashboard)];
 }

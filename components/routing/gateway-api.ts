@@ -1,6 +1,6 @@
 import { COLOURS, type Colour, type ModelConfig } from "../config/schema";
 import type { Manifest } from "../kube";
-import { trackName } from "../serving/labels";
+import { objectNames, trackName } from "../serving/labels";
 import { SERVICE_PORT } from "../serving/manifests";
 import { trackPins } from "./affinity";
 import { ROUTERS } from "./capabilities";
@@ -86,7 +86,7 @@ function httpRoutes(model: ModelConfig, ctx: RouteContext): Manifest[] {
   const preview: Manifest = {
     apiVersion: API,
     kind: "HTTPRoute",
-    metadata: routeMetadata(model, ctx, `${model.name}-preview`),
+    metadata: routeMetadata(model, ctx, objectNames.preview(model.name)),
     spec: {
       parentRefs,
       hostnames: [route.preview.hostname],

@@ -1,6 +1,6 @@
 import { COLOURS, type Colour, type ModelConfig } from "../config/schema";
 import type { Manifest } from "../kube";
-import { LABEL, modelSelector } from "../serving/labels";
+import { LABEL, modelSelector, objectNames } from "../serving/labels";
 import { SERVICE_PORT, serviceSpec } from "../serving/manifests";
 import { cookieIs, trackPins } from "./affinity";
 import { ROUTERS } from "./capabilities";
@@ -97,7 +97,7 @@ function istioObjects(model: ModelConfig, ctx: RouteContext): Manifest[] {
     objects.push({
       apiVersion: API,
       kind: "VirtualService",
-      metadata: routeMetadata(model, ctx, `${model.name}-preview`),
+      metadata: routeMetadata(model, ctx, objectNames.preview(model.name)),
       spec: {
         hosts: [route.preview.hostname],
         ...boundTo,

@@ -1,6 +1,6 @@
 import type { Colour, ModelConfig } from "../config/schema";
 import type { Manifest } from "../kube";
-import { trackName } from "../serving/labels";
+import { objectNames, trackName } from "../serving/labels";
 import { SERVICE_PORT } from "../serving/manifests";
 import { ROUTERS } from "./capabilities";
 import { privateMetricsPath } from "./metrics";
@@ -65,7 +65,7 @@ function nginxObjects(model: ModelConfig, ctx: RouteContext): Manifest[] {
   const byCookie: Record<string, string> = ab?.cookie ? { [`${CANARY}-by-cookie`]: ab.cookie.name } : {};
   const objects = [
     ingress(model, ctx, model.name, model.stable, route.hostnames),
-    ingress(model, ctx, `${model.name}-canary`, candidate, route.hostnames, {
+    ingress(model, ctx, objectNames.canary(model.name), candidate, route.hostnames, {
       [CANARY]: "true",
       [`${CANARY}-weight`]: String(model.tracks[candidate].weight),
       ...qualityGateAnnotation(model),
@@ -73,12 +73,12 @@ function nginxObjects(model: ModelConfig, ctx: RouteContext): Manifest[] {
       ...byCookie,
     }),
   ];
-  if (route.preview.hostname) objects.push(ingress(model, ctx, `${model.name}-preview`, candidate, [route.preview.hostname]));
+  if (route.preview.hostname) objects.push(ingress(model, ctx, objectNames.preview(model.name), candidate, [route.preview.hostname]));
   const metrics = privateMetricsPath(model, route.path, "segment");
   if (metrics) {
     // The same hosts as the routes (none: the default server), and the preview hostname.
     const hosts = [...(route.hostnames.length ? route.hostnames : [undefined]), ...(route.preview.hostname ? [route.preview.hostname] : [])];
-    objects.push(ingress(model, ctx, `${model.name}-metrics`, "blue", hosts, { [`${NGINX}/denylist-source-range`]: DENY_ALL }, metrics));
+    objects.push(ingress(model, ctx, objectNames.metrics(model.name), "blue", hosts, { [`${NGINX}/denylist-source-range`]: DENY_ALL }, metrics));
   }
   return objects;
 }
@@ -95,7 +95,7 @@ export const nginxRouter: RouterDefinition = {
   ingressPeers: (ctx) => ({ peers: [{ namespace: ctx.settings.nginx.controllerNamespace }], callers: false }),
   observedWeights(model, objects) {
     const primary = objects.find((o) => o.kind === "Ingress" && o.metadata.name === model);
-    const canary = objects.find((o) => o.kind === "Ingress" && o.metadata.name === `${model}-canary`);
+    const canary = objects.find((o) => o.kind === "Ingress" && o.metadata.name === objectNames.canary(model));
     if (!primary || !canary) return undefined;
     const serviceOf = (o: Manifest) => o.spec.rules[0].http.paths[0].backend.service.name as string;
     const w = Number(canary.metadata.annotations?.[`${CANARY}-weight`] ?? 0);

@@ -1,5 +1,5 @@
 import { otherColour, type Colour, type ModelConfig } from "../config/schema";
-import { LABEL, trackSelector } from "../serving/labels";
+import { LABEL, objectNames, trackSelector } from "../serving/labels";
 import { serviceSpec } from "../serving/manifests";
 import { ROUTERS } from "./capabilities";
 import { qualityGateAnnotation, routeMetadata, type RouterDefinition } from "./router";
@@ -22,9 +22,9 @@ export const serviceRouter: RouterDefinition = {
       metadata: routeMetadata(model, ctx, name, name === model.name ? qualityGateAnnotation(model) : {}),
       spec: serviceSpec(trackSelector(model.name, colour)),
     });
-    return [service(model.name, live), service(`${model.name}-preview`, otherColour(live))];
+    return [service(model.name, live), service(objectNames.preview(model.name), otherColour(live))];
   },
-  endpoints: (model) => ({ live: `svc/${model.name}`, preview: `svc/${model.name}-preview` }),
+  endpoints: (model) => ({ live: `svc/${model.name}`, preview: `svc/${objectNames.preview(model.name)}` }),
   ingressPeers: () => ({ peers: [], callers: true }),
   observedWeights(model, objects) {
     const live = objects.find((o) => o.kind === "Service" && o.metadata.name === model)?.spec.selector[LABEL.track];

@@ -38,3 +38,46 @@ export const trackLabels = (model: string, colour: Colour) => ({ ...modelLabels(
 export const podLabels = (model: string, colour: Colour, version: string) => ({ ...trackLabels(model, colour), [LABEL.version]: version });
 
 export const trackName = (model: string, colour: Colour) => `${model}-${colour}`;
+
+/** Names of a model's objects besides its track objects; every renderer takes them from here. */
+export const objectNames = {
+  preview: (model: string) => `${model}-preview`,
+  canary: (model: string) => `${model}-canary`,
+  metrics: (model: string) => `${model}-metrics`,
+  routeWeights: (model: string) => `${model}-route-weights`,
+  dashboard: (model: string) => `${model}-dashboard`,
+  envSecret: (model: string) => `${model}-secrets`,
+} as const;
+
+/** The fleet's own dashboard, one per stack. */
+export const FLEET_DASHBOARD_NAME = "modelship-fleet-dashboard";
+
+export interface ObjectName {
+  kind: string;
+  name: string;
+}
+
+/**
+ * Every (kind, name) a model may render, whatever router and options it uses (the union, so a
+ * later change of router cannot bring a collision back). Pure: validation checks that no two
+ * models, and no model and the fleet, claim one object.
+ */
+export function modelObjectNames(model: string): ObjectName[] {
+  const of = (name: string, kinds: string[]) => kinds.map((kind) => ({ kind, name }));
+  const trackKinds = ["Deployment", "Service", "ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget"];
+  return [
+    // The route (service, replicas, istio, gateway-api, nginx, alb), NetworkPolicy and monitoring.
+    ...of(model, ["Service", "HTTPRoute", "VirtualService", "DestinationRule", "Ingress", "NetworkPolicy", "ServiceMonitor", "PodMonitor", "PrometheusRule"]),
+    ...of(trackName(model, "blue"), trackKinds),
+    ...of(trackName(model, "green"), trackKinds),
+    ...of(objectNames.preview(model), ["Service", "HTTPRoute", "VirtualService", "Ingress"]),
+    ...of(objectNames.canary(model), ["Ingress"]),
+    ...of(objectNames.metrics(model), ["Ingress"]),
+    ...of(objectNames.routeWeights(model), ["PrometheusRule"]),
+    ...of(objectNames.dashboard(model), ["ConfigMap"]),
+    ...of(objectNames.envSecret(model), ["Secret"]),
+  ];
+}
+
+/** The objects the fleet renders once, whatever its models. */
+export const FLEET_OBJECT_NAMES: readonly ObjectName[] = [{ kind: "ConfigMap", name: FLEET_DASHBOARD_NAME }];

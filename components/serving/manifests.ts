@@ -3,10 +3,10 @@
 import type { Colour, ModelConfig } from "../config/schema";
 import type { TrackCapacity } from "./capacity";
 import { metricsPort, metricsPortName } from "../monitoring/scrape";
-import { modelSelector, podLabels, trackName, trackSelector } from "./labels";
+import { modelSelector, objectNames, podLabels, trackName, trackSelector } from "./labels";
 
 /** The Secret holding a model's `{secret: NAME}` environment values. */
-export const envSecretName = (model: string) => `${model}-secrets`;
+export const envSecretName = objectNames.envSecret;
 
 /** The `modelship:secrets` keys a model's env refers to. */
 export const referencedSecrets = (model: ModelConfig): string[] =>

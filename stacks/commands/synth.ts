@@ -1,24 +1,32 @@
 import * as path from "path";
 import { parseStackRef } from "../config";
-import { summaryTable, writeObjects } from "../render";
+import { checkRenderTarget, summaryTable, writeObjects } from "../render";
+import { listStacks, readProject } from "../stackfile";
 import { synthesize } from "../synth";
 import type { CommandContext } from "./types";
 
-export const synthHelp = `modelship synth --stack STACK [--out DIR] [--json]
+export const synthHelp = `modelship synth --stack STACK [--out DIR] [--force] [--json]
 
 Renders the stack offline: runs the Pulumi program under the SDK's mock runtime with the
 config of Pulumi.STACK.yaml, writes every Kubernetes object as YAML to DIR (default
 out/STACK, replaced as a whole) and prints the models, tracks, weights and capacity.
 Secret config values are never decrypted; they render as a placeholder.
+  --force      replace DIR even when it is a non-empty directory that is not a previous render
+               (every render holds a .modelship-render file). Never overridable: DIR may not be
+               /, the project directory or an ancestor, anything holding Pulumi.yaml, a stack
+               file, the program or .git, or an existing file
   --json       one JSON object on stdout: the output directory, the files written and the
                models with their tracks, weights and capacity`;
 
 export async function synthCommand(ctx: CommandContext): Promise<number> {
   const stack = ctx.args.required("stack");
-  const result = await synthesize(ctx.projectDir, stack, undefined, ctx.progress);
+  const force = ctx.args.flag("force");
   // The bare stack name: acme/staging renders into out/staging, like its Pulumi.staging.yaml.
   const out = path.resolve(ctx.projectDir, ctx.args.optional("out") ?? path.join("out", parseStackRef(stack).name));
-  const files = writeObjects(out, result.objects);
+  // Before rendering: a refused --out costs nothing and writes nothing.
+  checkRenderTarget(out, { projectDir: ctx.projectDir, projectFiles: projectFiles(ctx.projectDir), force });
+  const result = await synthesize(ctx.projectDir, stack, undefined, ctx.progress);
+  const files = writeObjects(out, result.objects, { force });
   if (ctx.args.flag("json")) {
     ctx.print(JSON.stringify({ stack, out, written: true, files, models: result.outputs.models }, null, 2));
     return 0;
@@ -27,4 +35,9 @@ export async function synthCommand(ctx: CommandContext): Promise<number> {
   ctx.print("");
   ctx.print(summaryTable(result.outputs));
   return 0;
+}
+
+/** What a render must never replace: the project's definition, stack files, program and history. */
+function projectFiles(dir: string): string[] {
+  return [path.join(dir, "Pulumi.yaml"), ...listStacks(dir).map((s) => path.join(dir, `Pulumi.${s}.yaml`)), readProject(dir).main, path.join(dir, ".git")];
 }

@@ -44,7 +44,10 @@ export interface CommandContext {
  * The exit codes of every modelship command (README, "Exit codes"):
  * - 0 ok: done, or nothing to do;
  * - 1 refused or invalid config: the command does not apply, or the stack file does not validate
- *   (analyze: the verdict is fail; advance: a model was rolled back);
+ *   — unreadable (EISDIR, EACCES), malformed YAML, alias bombs, values nested too deep or too
+ *   long, a bad Pulumi.yaml or a program that is not modelship's included: one line each, naming
+ *   the file and key path, never a stack trace (analyze: the verdict is fail; advance: a model
+ *   was rolled back);
  * - 2 held: analyze inconclusive, advance held a model (only those two);
  * - 3 usage error, or an error that took no action (analyze and advance: every error, a bad
  *   config included, since 1 and 2 are verdicts there);

@@ -7,6 +7,7 @@ import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { main, type Io } from "../../stacks/cli";
 import { synthesize } from "../../stacks/synth";
+import { RENDER_MARKER } from "../../stacks/render";
 import { ADVANCE_EXIT } from "../../stacks/commands/advance";
 import { EXIT } from "../../stacks/commands/types";
 import { VERDICT_EXIT } from "../../stacks/gate";
@@ -27,7 +28,8 @@ describe("modelship synth", () => {
     const io = capture();
     assert.equal(await main(["synth", "--stack", "staging", "--out", out], io), 0, io.stderr.join("\n"));
     const { objects, outputs } = await synthShipped("staging");
-    const files = fs.readdirSync(out).sort();
+    const files = fs.readdirSync(out).filter((f) => f !== RENDER_MARKER).sort();
+    assert.ok(fs.existsSync(path.join(out, RENDER_MARKER)), "the render is marked as one");
     assert.equal(files.length, objects.length);
     for (const f of files) {
       const o = YAML.parse(fs.readFileSync(path.join(out, f), "utf8"));
@@ -48,6 +50,7 @@ describe("modelship synth", () => {
   it("replaces the output directory as a whole", async () => {
     const out = path.join(tmp(), "staging");
     fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, RENDER_MARKER), "");
     fs.writeFileSync(path.join(out, "deployment-ml-staging-old-model-blue.yaml"), "stale");
     assert.equal(await main(["synth", "--stack", "staging", "--out", out], capture()), 0);
     assert.ok(!fs.existsSync(path.join(out, "deployment-ml-staging-old-model-blue.yaml")));
