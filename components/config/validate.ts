@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { shapeOf, unwrapped } from "./zod-walk";
 import { fleetSchema, fleetSchemaFor, resolveFleet, type FleetConfig } from "./schema";
 
 /** Control characters as escapes: nothing echoed from a stack file can start a line of the report. */
@@ -65,34 +66,21 @@ const keySegment = (seg: PropertyKey) => {
   return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 };
 
-type Def = { type: string; [k: string]: any };
-const defOf = (s: z.ZodType): Def => (s as any)._zod.def;
-
 /**
  * The keys the schema knows for the object at `path` (array indexes and map keys included), read
  * from the zod schema itself; empty when the path leads to no object.
  */
 export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  const def = defOf(schema);
-  switch (def.type) {
-    case "optional":
-    case "default":
-    case "prefault":
-    case "nullable":
-    case "readonly":
-    case "nonoptional":
-      return knownKeysAt(def.innerType, path);
-    case "pipe":
-      return knownKeysAt(def.in, path);
-    case "union":
-      return [...new Set((def.options as z.ZodType[]).flatMap((o) => knownKeysAt(o, path)))];
-  }
-  if (path.length === 0) return def.type === "object" ? Object.keys(def.shape) : [];
-  const [head, ...rest] = path;
-  if (def.type === "object" && typeof head === "string" && head in def.shape) return knownKeysAt(def.shape[head], rest);
-  if (def.type === "array" && typeof head === "number") return knownKeysAt(def.element, rest);
-  if (def.type === "record") return knownKeysAt(def.valueType, rest);
-  return [];
+  const keys = unwrapped(schema).flatMap((s): string[] => {
+    const shape = shapeOf(s);
+    if (path.length === 0) return shape.kind === "object" ? Object.keys(shape.fields) : [];
+    const [head, ...rest] = path;
+    if (shape.kind === "object" && typeof head === "string" && head in shape.fields) return knownKeysAt(shape.fields[head], rest);
+    if (shape.kind === "array" && typeof head === "number") return knownKeysAt(shape.element, rest);
+    if (shape.kind === "record") return knownKeysAt(shape.value, rest);
+    return [];
+  });
+  return [...new Set(keys)];
 }
 
 function problemsOf(error: z.ZodError): { path: string; message: string }[] {

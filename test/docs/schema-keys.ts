@@ -1,34 +1,24 @@
 // Every key path the config schema accepts, read from the zod schema itself.
 import type { z } from "zod";
-
-type Def = { type: string; [k: string]: any };
-const defOf = (s: z.ZodType): Def => (s as any)._zod.def;
+import { shapeOf, unwrapped } from "../../components/config/zod-walk";
 
 const join = (prefix: string, key: string) => (prefix ? `${prefix}.${key}` : key);
 
 export function schemaKeyPaths(schema: z.ZodType, prefix = ""): string[] {
-  const def = defOf(schema);
-  switch (def.type) {
-    case "object":
-      return Object.entries(def.shape as Record<string, z.ZodType>).flatMap(([k, s]) => [join(prefix, k), ...schemaKeyPaths(s, join(prefix, k))]);
-    case "optional":
-    case "default":
-    case "prefault":
-    case "nullable":
-    case "readonly":
-    case "nonoptional":
-      return schemaKeyPaths(def.innerType, prefix);
-    case "pipe":
-      return schemaKeyPaths(def.in, prefix);
-    case "array":
-      return schemaKeyPaths(def.element, `${prefix}[]`);
-    case "record":
-      return schemaKeyPaths(def.valueType, `${prefix}.<name>`);
-    case "union":
-      return [...new Set((def.options as z.ZodType[]).flatMap((o) => schemaKeyPaths(o, prefix)))];
-    default:
-      return [];
-  }
+  const paths = unwrapped(schema).flatMap((s): string[] => {
+    const shape = shapeOf(s);
+    switch (shape.kind) {
+      case "object":
+        return Object.entries(shape.fields).flatMap(([k, f]) => [join(prefix, k), ...schemaKeyPaths(f, join(prefix, k))]);
+      case "array":
+        return schemaKeyPaths(shape.element, `${prefix}[]`);
+      case "record":
+        return schemaKeyPaths(shape.value, `${prefix}.<name>`);
+      case "leaf":
+        return [];
+    }
+  });
+  return [...new Set(paths)];
 }
 
 /** Keys that share one shape, written once in the README under a placeholder. */
