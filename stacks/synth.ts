@@ -126,10 +126,18 @@ async function synthesizeNow(dir: string, stack: string, stackConfig?: StackConf
   const outputs = (await pulumi.runtime.runInPulumiStack(program)) as unknown as StackOutputs;
   // Registrations still in flight when the outputs resolved.
   await pulumi.runtime.disconnect();
-  if (typeof outputs !== "object" || outputs === null || !Array.isArray((outputs as Partial<StackOutputs>).models)) {
-    throw new StackFileError(`Pulumi.yaml: main: ${project.main} is not a modelship program (its stack outputs have no models); synth renders modelship's program only`);
-  }
 
   const objects = resources.filter((r) => isKube(r.type)).map((r) => r.inputs as KubeObject);
   return { project, stack, resources, objects, outputs };
+}
+
+/**
+ * The `synth` command renders modelship's program only: another program (the Deployments
+ * settings project, say) renders through synthesize() too, but has no models to report.
+ */
+export function assertModelshipProgram(result: SynthResult): void {
+  const outputs = result.outputs as unknown;
+  if (typeof outputs !== "object" || outputs === null || !Array.isArray((outputs as Partial<StackOutputs>).models)) {
+    throw new StackFileError(`Pulumi.yaml: main: ${result.project.main} is not a modelship program (its stack outputs have no models); synth renders modelship's program only`);
+  }
 }

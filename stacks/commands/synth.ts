@@ -2,7 +2,7 @@ import * as path from "path";
 import { parseStackRef } from "../config";
 import { checkRenderTarget, summaryTable, writeObjects } from "../render";
 import { listStacks, readProject } from "../stackfile";
-import { synthesize } from "../synth";
+import { assertModelshipProgram, synthesize } from "../synth";
 import type { CommandContext } from "./types";
 
 export const synthHelp = `modelship synth --stack STACK [--out DIR] [--force] [--json]
@@ -26,6 +26,7 @@ export async function synthCommand(ctx: CommandContext): Promise<number> {
   // Before rendering: a refused --out costs nothing and writes nothing.
   checkRenderTarget(out, { projectDir: ctx.projectDir, projectFiles: projectFiles(ctx.projectDir), force });
   const result = await synthesize(ctx.projectDir, stack, undefined, ctx.progress);
+  assertModelshipProgram(result);
   const files = writeObjects(out, result.objects, { force });
   if (ctx.args.flag("json")) {
     ctx.print(JSON.stringify({ stack, out, written: true, files, models: result.outputs.models }, null, 2));
