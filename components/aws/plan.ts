@@ -1,6 +1,8 @@
 // Which AWS pieces a model gets, decided from its config alone (pure); the components only wire them.
+import { createHash } from "crypto";
 import { COLOURS, type Colour, type FleetConfig, type ModelConfig } from "../config/schema";
 import { trackName } from "../serving/labels";
+import { IAM_ROLE_NAME_MAX } from "../config/kube-limits";
 import { s3Location } from "./documents";
 import type { ModelRepositoryArgs } from "./repository";
 import type { TrackIdentityArgs } from "./identity";
@@ -12,6 +14,19 @@ export interface ModelAwsPlan {
   repository?: ModelRepositoryArgs;
   images: Record<Colour, ImageSource>;
   identities: Record<Colour, TrackIdentityArgs | undefined>;
+}
+
+/**
+ * A track's IAM role name: `modelship-<namespace>-<model>-<colour>` when it fits IAM's 64
+ * characters; else its start, a hash of the whole name and the colour, so two tracks (or two long
+ * models) never share a role, and names that fit stay as they always were.
+ */
+export function iamRoleName(namespace: string, model: string, colour: Colour): string {
+  const full = `modelship-${namespace}-${trackName(model, colour)}`;
+  if (full.length <= IAM_ROLE_NAME_MAX) return full;
+  const hash = createHash("sha256").update(full).digest("hex").slice(0, 10);
+  const tail = `-${hash}-${colour}`;
+  return `${full.slice(0, IAM_ROLE_NAME_MAX - tail.length).replace(/-+$/, "")}${tail}`;
 }
 
 export function modelAwsPlan(model: ModelConfig, fleet: Pick<FleetConfig, "namespace" | "aws">): ModelAwsPlan {
@@ -28,7 +43,7 @@ export function modelAwsPlan(model: ModelConfig, fleet: Pick<FleetConfig, "names
     const where = aws && s3Location(model.tracks[c].modelUri);
     if (!aws || !where || !aws.oidcProviderArn || !aws.oidcProviderUrl) return undefined;
     return {
-      roleName: `modelship-${fleet.namespace}-${trackName(model.name, c)}`.slice(0, 64),
+      roleName: iamRoleName(fleet.namespace, model.name, c),
       oidcProviderArn: aws.oidcProviderArn,
       oidcProviderUrl: aws.oidcProviderUrl,
       namespace: fleet.namespace,

@@ -7,6 +7,7 @@ import { routeProblems } from "../routing/validate";
 import { QUANTITY_PATTERN, parseQuantity } from "../serving/quantity";
 import { qualityGate } from "./quality";
 import { FLEET_OBJECT_NAMES, modelObjectNames } from "../serving/labels";
+import { DATA_BYTES_MAX, dataKeyProblem, extendedResourceProblem, HEADER_NAME_MAX, HOSTNAME_MAX, isCidr, isDns1123Subdomain, qualifiedNameProblem } from "./kube-limits";
 
 export const COLOURS = ["blue", "green"] as const;
 export type Colour = (typeof COLOURS)[number];
@@ -17,6 +18,19 @@ export const RESERVED_ENV = ["MODEL_NAME", "MODEL_VERSION", "MODEL_URI", "MODEL_
 
 // Model names become parts of object names such as `<model>-preview`, so keep room for suffixes.
 const MAX_MODEL_NAME = 45;
+
+/**
+ * Size budgets that keep every rendered object inside the API server's limits (kube-limits.ts:
+ * 1.5 MiB an object, 1 MiB of Secret or ConfigMap data, 256 KiB of annotations). Each object is
+ * rendered from one model's config (plus fleet settings), at most a few times over, except the
+ * custom preset's selectors, which every rule and panel repeats; test/config/limits.test.ts renders
+ * a config at every budget and measures the objects.
+ */
+export const MAX_MODELS = 200;
+export const MODEL_CONFIG_BYTES_MAX = 64 * 1024;
+export const CUSTOM_PRESET_BYTES_MAX = 4 * 1024;
+/** The fleet dashboard repeats every model's selectors in one ConfigMap. */
+export const CUSTOM_PRESETS_BYTES_MAX = 64 * 1024;
 
 /** How long an echoed value may be in a message; longer ones end in "…". */
 export const ECHO_MAX = 80;
@@ -79,7 +93,17 @@ const IMAGE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]
 export const isDigestPinned = (image: string) => DIGEST.test(image);
 
 const labelValue = matching(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, "a label value (letters, digits, '-', '_', '.')").max(63);
-const labelKey = matching(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, "a label key");
+/** A string that passes a Kubernetes check; the message says which part fails. */
+const checked = (problem: (s: string) => string | undefined, what: string) =>
+  z
+    .string({ error: expected(what) })
+    .max(MAX_STRING, { error: tooLong(MAX_STRING), abort: true })
+    .superRefine((s, ctx) => {
+      const why = problem(s);
+      if (why !== undefined) ctx.addIssue({ code: "custom", message: `expected ${what}, got ${echo(s)}: ${why}` });
+    });
+
+const labelKey = checked(qualifiedNameProblem, "a label key ([prefix/]name)");
 const labels = z.record(labelKey, labelValue);
 
 const track = z.strictObject({
@@ -157,21 +181,33 @@ const envValue = z.union(
   [
     z.string(),
     z.strictObject({ secret: z.string().min(1) }),
-    z.strictObject({ secretKeyRef: z.strictObject({ name: dns1123, key: z.string().min(1) }) }),
+    z.strictObject({ secretKeyRef: z.strictObject({ name: dns1123, key: checked(dataKeyProblem, "a key of the Secret") }) }),
   ],
   { error: "expected a string, {secret: <name in modelship:secrets>} or {secretKeyRef: {name, key}}" },
 );
 
-const toleration = z.strictObject({
-  key: z.string().optional(),
-  operator: oneOf(["Equal", "Exists"] as const).default("Equal"),
-  value: z.string().optional(),
-  effect: oneOf(["NoSchedule", "PreferNoSchedule", "NoExecute"] as const).optional(),
-  tolerationSeconds: z.number().int().optional(),
-});
+// The API server's rules for a toleration (pkg/apis/core/validation: ValidateTolerations).
+const toleration = z
+  .strictObject({
+    key: checked(qualifiedNameProblem, "a taint key ([prefix/]name)").optional(),
+    operator: oneOf(["Equal", "Exists"] as const).default("Equal"),
+    value: labelValue.optional(),
+    effect: oneOf(["NoSchedule", "PreferNoSchedule", "NoExecute"] as const).optional(),
+    tolerationSeconds: z.number({ error: expected("seconds") }).int({ error: expected("whole seconds") }).min(0, { error: expected("seconds >= 0") }).optional(),
+  })
+  .superRefine((t, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+    if (!t.key && t.operator !== "Exists") issue("operator", `expected Exists when key is empty (an empty key with Exists tolerates every taint), got ${t.operator}`);
+    if (t.operator === "Exists" && t.value) issue("value", `expected no value with operator Exists (it matches any value), got ${echo(t.value)}`);
+    if (t.tolerationSeconds !== undefined && t.effect !== "NoExecute") issue("tolerationSeconds", `only applies to effect NoExecute, got effect ${t.effect ?? "(any)"}`);
+  });
 
-const hostname = matching(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, "a DNS hostname such as models.example.com");
-const headerName = matching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "an HTTP header name");
+const hostname = matching(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, "a DNS hostname such as models.example.com")
+  .max(HOSTNAME_MAX, { error: (iss) => `expected a hostname of at most ${HOSTNAME_MAX} characters, got ${String(iss.input).length}` })
+  .refine((h) => h.split(".").every((l) => l.length <= 63), { error: "expected a hostname whose dot-separated labels are at most 63 characters each" });
+const headerName = matching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "an HTTP header name").max(HEADER_NAME_MAX, {
+  error: (iss) => `expected a header name of at most ${HEADER_NAME_MAX} characters, got ${String(iss.input).length}`,
+});
 // A cookie name is an RFC 6265 token; this subset also needs no quoting inside a regular
 // expression or a header value, and its first character rules out the `__Host-`/`__Secure-`
 // prefixes, which browsers accept only with attributes the track cookie does not carry.
@@ -317,7 +353,7 @@ const model = z.strictObject({
       requests: z.strictObject({ cpu: quantity.default("500m"), memory: quantity.default("1Gi") }).prefault({}),
       limits: z.strictObject({ cpu: quantity.default("2"), memory: quantity.default("4Gi") }).prefault({}),
       gpu: int(0, 16).default(0),
-      gpuResource: z.string().default("nvidia.com/gpu"),
+      gpuResource: checked(extendedResourceProblem, "an extended resource name").default("nvidia.com/gpu"),
     })
     .prefault({}),
   probes: z
@@ -385,20 +421,22 @@ const model = z.strictObject({
   thresholds: z.record(z.string(), z.number()).optional(),
 });
 
-const cidr = matching(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-fA-F:]+\/[0-9]{1,3}$/, "a CIDR block such as 10.0.0.0/16");
+const cidr = matching(/^[0-9a-fA-F.:]+\/[0-9]+$/, "a CIDR block such as 10.0.0.0/16").refine(isCidr, {
+  error: (iss) => `expected a CIDR block such as 10.0.0.0/16 (an IPv4 address and 0..32, or an IPv6 address and 0..128), got ${echo(iss.input)}`,
+});
 
 /** Per-router settings for the whole stack; a router a model uses must have its required ones. */
 const routers = z
   .strictObject({
     "gateway-api": z
       .strictObject({
-        gateway: z.strictObject({ name: dns1123, namespace: dns1123, sectionName: z.string().min(1).optional() }),
+        gateway: z.strictObject({ name: dns1123, namespace: dns1123, sectionName: checked((s) => (isDns1123Subdomain(s) ? undefined : "lower-case letters, digits, '-' and '.', at most 253 characters"), "a listener name (Gateway API SectionName)").optional() }),
       })
       .optional(),
     istio: z
       .strictObject({
         /** Istio Gateways (`namespace/name`) the VirtualServices bind to, besides the mesh. */
-        gateways: z.array(matching(/^[a-z0-9-]+\/[a-z0-9-]+$/, "namespace/name")).default([]),
+        gateways: z.array(matching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "namespace/name (two DNS-1123 labels)")).default([]),
         /** Where the ingress gateway pods run (allowed by the NetworkPolicy). */
         gatewayNamespace: dns1123.default("istio-system"),
       })
@@ -485,8 +523,11 @@ const fleetObject = z
       })
       .prefault({}),
     /** Secret values (`pulumi config set --secret --path 'secrets.NAME'`), referenced by env `{secret: NAME}`. */
-    secrets: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.string()).default({}),
-    models: z.array(model).min(1, { error: "expected at least one model" }),
+    secrets: z.record(checked(dataKeyProblem, "a secret name (a Secret data key)"), z.string({ error: expected("a secret value (a string)") })).default({}),
+    models: z
+      .array(model)
+      .min(1, { error: "expected at least one model" })
+      .max(MAX_MODELS, { error: (iss) => `expected at most ${MAX_MODELS} models in one stack (the fleet dashboard, one ConfigMap, grows with each), got ${(iss.input as unknown[]).length}` }),
   });
 
 /**
@@ -508,8 +549,19 @@ export const fleetSchemaFor = (stack?: string) =>
     // Every object a model renders, by kind/name: two models (or a model and the fleet) claiming
     // one would make synth fail and two Pulumi resources fight over one Kubernetes object.
     const owners = new Map<string, number>(FLEET_OBJECT_NAMES.map((o) => [`${o.kind}/${o.name}`, -1]));
+    const secretBytes = Object.entries(fleet.secrets).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+    if (secretBytes > DATA_BYTES_MAX) issue(["secrets"], `expected at most ${DATA_BYTES_MAX / 1024} KiB of secrets (a Kubernetes Secret holds at most 1 MiB), got ${Math.ceil(secretBytes / 1024)} KiB`);
+    // Reported once, at the model that crosses the stack's budget.
+    let customBytes = 0;
     fleet.models.forEach((m, i) => {
       const at = (...p: (string | number)[]) => ["models", i, ...p];
+      const bytes = Buffer.byteLength(JSON.stringify(m));
+      if (bytes > MODEL_CONFIG_BYTES_MAX) issue(at(), `expected at most ${MODEL_CONFIG_BYTES_MAX / 1024} KiB of config for one model (its objects must fit the API server's 1.5 MiB), got ${Math.ceil(bytes / 1024)} KiB`);
+      const custom = m.monitoring.custom && Buffer.byteLength(JSON.stringify(m.monitoring.custom));
+      if (custom && custom > CUSTOM_PRESET_BYTES_MAX) issue(at("monitoring", "custom"), `expected at most ${CUSTOM_PRESET_BYTES_MAX / 1024} KiB (every alert rule and dashboard panel repeats these selectors), got ${Math.ceil(custom / 1024)} KiB`);
+      else if (custom && customBytes <= CUSTOM_PRESETS_BYTES_MAX && (customBytes += custom) > CUSTOM_PRESETS_BYTES_MAX) {
+        issue(at("monitoring", "custom"), `the stack's custom presets up to this one come to ${Math.ceil(customBytes / 1024)} KiB; at most ${CUSTOM_PRESETS_BYTES_MAX / 1024} KiB in all fit the fleet dashboard, one ConfigMap of at most 1 MiB`);
+      }
       const first = seen.get(m.name);
       if (first !== undefined) issue(at("name"), `duplicate model name "${m.name}" (also models[${first}])`);
       else {

@@ -92,6 +92,8 @@ function problemsOf(error: z.ZodError): { path: string; message: string }[] {
         return { path: keyPath([...iss.path, k]), message: near === undefined ? "unknown key" : `unknown key; did you mean ${keyPath([...iss.path, near])}?` };
       });
     }
+    // A bad map key: zod says "Invalid key in record" and keeps the key's own problems inside.
+    if (iss.code === "invalid_key" && iss.issues.length > 0) return [{ path: keyPath(iss.path), message: iss.issues.map((k) => k.message).join("; ") }];
     // zod's own wording for a wrong type is "Invalid input: expected X, received Y".
     const wrongType = /^Invalid input: expected (\w+), received (\w+)$/.exec(iss.message);
     const message = !wrongType ? iss.message : wrongType[2] === "undefined" ? "required" : `expected ${wrongType[1]}, got ${wrongType[2]}`;
