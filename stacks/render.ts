@@ -34,8 +34,13 @@ function replaceRefusal(dir: string, force: boolean): string | undefined {
   }
   if (st.isSymbolicLink()) return "it is a symbolic link; give the directory it points to";
   if (!st.isDirectory()) return "it is an existing file, not a directory";
-  const entries = fs.readdirSync(dir);
-  if (entries.length === 0 || entries.includes(RENDER_MARKER) || force) return undefined;
+  const entries = fs.readdirSync(dir, { withFileTypes: true });
+  if (entries.length === 0 || entries.some((e) => e.name === RENDER_MARKER)) return undefined;
+  // A render is flat: a directory with subdirectories is a source tree (components/, test/),
+  // which even --force must not wipe.
+  const sub = entries.find((e) => e.isDirectory());
+  if (sub) return `it holds the subdirectory ${sub.name}/, so it is no render (renders are flat); even --force replaces only a flat directory`;
+  if (force) return undefined;
   return `it is a non-empty directory that is not a previous render (no ${RENDER_MARKER} file in it); pass --force to replace it anyway`;
 }
 
@@ -67,7 +72,8 @@ export interface RenderTarget {
 /**
  * Refuses (with a UsageError saying why) an output directory a render must never replace: the
  * filesystem root, the project or any of its ancestors, anything holding the project's own files,
- * an existing file, and, without `force`, a non-empty directory that is not a previous render.
+ * anything inside its .git or node_modules, an existing file, a directory with subdirectories
+ * (renders are flat), and, without `force`, a non-empty directory that is not a previous render.
  */
 export function checkRenderTarget(dir: string, target: RenderTarget): void {
   const out = realPath(dir);
@@ -80,6 +86,10 @@ export function checkRenderTarget(dir: string, target: RenderTarget): void {
   for (const f of target.projectFiles) {
     const own = realPath(f);
     if (inside(own, out)) refuse(own === out ? `it is one of the project's own files (${f})` : `it contains the project's own ${f}`);
+  }
+  // Git's and npm's own trees: writing there corrupts the repository or the install.
+  for (const own of [".git", "node_modules"]) {
+    if (inside(out, realPath(path.join(project, own)))) refuse(`it is inside the project's ${own}`);
   }
   const why = replaceRefusal(path.resolve(dir), target.force);
   if (why) refuse(why);

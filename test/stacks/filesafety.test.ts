@@ -78,12 +78,22 @@ describe("synth --out: never replaces what is not a render", function () {
     });
   }
 
-  it("--force does not override the project's own files or an existing file", async () => {
+  it("--force does not override the project's own files, an existing file, a source tree or .git", async () => {
     const { top, dir } = scratchProject();
+    fs.mkdirSync(path.join(dir, "components", "serving"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "components", "serving", "model.ts"), "export {};\n");
+    fs.mkdirSync(path.join(dir, "node_modules", "x"), { recursive: true });
     const before = snapshot(top);
-    for (const out of [".", "..", "stacks", "Pulumi.staging.yaml", "notes.txt"]) {
+    const why: Record<string, RegExp> = {
+      components: /it holds the subdirectory serving\/, so it is no render/,
+      ".git/objects": /it is inside the project's \.git/,
+      ".git/new/render": /it is inside the project's \.git/,
+      "node_modules/x": /it is inside the project's node_modules/,
+    };
+    for (const out of [".", "..", "stacks", "Pulumi.staging.yaml", "notes.txt", ...Object.keys(why)]) {
       const io = capture(dir);
       assert.equal(await main(["synth", "--stack", "staging", "--out", out, "--force"], io), EXIT.usage, `${out}: ${io.text()}`);
+      if (why[out]) assert.match(io.text(), why[out]);
     }
     assert.deepEqual(snapshot(top), before);
   });
