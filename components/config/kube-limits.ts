@@ -42,11 +42,13 @@ export function extendedResourceProblem(name: string): string | undefined {
   return q === undefined ? undefined : `expected an extended resource such as nvidia.com/gpu: ${q}`;
 }
 
-/** Secret and ConfigMap data keys (validation.go IsConfigMapKey): 253 characters of [-._a-zA-Z0-9], not "." or "..". */
+/** Secret and ConfigMap data keys (validation.go IsConfigMapKey): 253 characters of [-._a-zA-Z0-9], not "." nor starting with "..". */
 export function dataKeyProblem(key: string): string | undefined {
   if (key.length === 0 || key.length > DNS1123_SUBDOMAIN_MAX) return `expected 1..${DNS1123_SUBDOMAIN_MAX} characters, got ${key.length}`;
   if (!/^[-._a-zA-Z0-9]+$/.test(key)) return "expected letters, digits, '-', '_' or '.'";
   if (key === "." || key === "..") return `"${key}" cannot be a key (it names a directory when the Secret is mounted)`;
+  // Mounted Secrets keep their data under `..data` and timestamped `..<time>` directories.
+  if (key.startsWith("..")) return `a key cannot start with ".." (the kubelet's own entries in a mounted Secret do)`;
   return undefined;
 }
 
@@ -65,6 +67,8 @@ export function isCidr(text: string): boolean {
 // HTTPHeaderName at most 256, SectionName a DNS subdomain of at most 253. Ingress hosts
 // (networking validation.go: ValidateIngressSpec) and Istio hosts are DNS subdomains too.
 export const HOSTNAME_MAX = 253;
+/** An HTTPRoute holds at most 16 hostnames (HTTPRouteSpec.Hostnames, +kubebuilder:validation:MaxItems=16). */
+export const HOSTNAMES_MAX = 16;
 export const HEADER_NAME_MAX = 256;
 
 /**

@@ -7,7 +7,7 @@ import { routeProblems } from "../routing/validate";
 import { QUANTITY_PATTERN, parseQuantity } from "../serving/quantity";
 import { qualityGate } from "./quality";
 import { FLEET_OBJECT_NAMES, modelObjectNames } from "../serving/labels";
-import { DATA_BYTES_MAX, dataKeyProblem, extendedResourceProblem, HEADER_NAME_MAX, HOSTNAME_MAX, isCidr, isDns1123Subdomain, qualifiedNameProblem } from "./kube-limits";
+import { DATA_BYTES_MAX, dataKeyProblem, extendedResourceProblem, HEADER_NAME_MAX, HOSTNAME_MAX, HOSTNAMES_MAX, isCidr, isDns1123Subdomain, qualifiedNameProblem } from "./kube-limits";
 
 export const COLOURS = ["blue", "green"] as const;
 export type Colour = (typeof COLOURS)[number];
@@ -219,7 +219,10 @@ const trackCookieName = matching(
 const route = z
   .strictObject({
     /** Hostnames the model is served on (gateway-api, istio, nginx, alb). */
-    hostnames: z.array(hostname).default([]),
+    hostnames: z
+      .array(hostname)
+      .max(HOSTNAMES_MAX, { error: (iss) => `expected at most ${HOSTNAMES_MAX} hostnames (a Gateway API HTTPRoute holds no more, and a model may change routers), got ${(iss.input as unknown[]).length}` })
+      .default([]),
     path: matching(/^\/\S*$/, "a path prefix starting with '/'").default("/"),
     preview: z
       .strictObject({

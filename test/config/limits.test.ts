@@ -60,6 +60,8 @@ describe("config limits the API server enforces (issue 14)", () => {
 
   it("secret names are Secret data keys", () => {
     for (const k of [".", ".."]) rejects((c) => (c.secrets = { [k]: "v" }), `secrets.${k}`, /cannot be a key/);
+    rejects((c) => (c.secrets = { "..data": "v" }), "secrets...data", /cannot start with "\.\."/);
+    rejects((_, m) => (m.env = { X: { secretKeyRef: { name: "s", key: "..x" } } }), "models[0].env.X.secretKeyRef.key", /cannot start with/);
     rejects((c) => (c.secrets = { ["k".repeat(254)]: "v" }), "secrets.", /1\.\.253 characters/);
     rejects((c) => (c.secrets = { "a/b": "v" }), "secrets.a/b", /letters, digits/);
     accepts((c) => (c.secrets = { ["k".repeat(253)]: "v", "db.password": "v", "-x_": "v" }));
@@ -101,6 +103,12 @@ describe("config limits the API server enforces (issue 14)", () => {
     rejects(host(`a${long}`), "models[0].route.hostnames[0]", /at most 253 characters, got 254/);
     rejects(host(`${label(64)}.example.com`), "models[0].route.hostnames[0]", /at most 63 characters each/);
     rejects((_, m) => (m.route = { preview: { hostname: `a${long}` } }), "models[0].route.preview.hostname", /253/);
+  });
+
+  it("hostnames: at most 16 (an HTTPRoute's limit, whatever the router today)", () => {
+    const hosts = (n: number) => (_: any, m: any) => (m.route = { hostnames: Array.from({ length: n }, (_, i) => `h${i}.example.com`) });
+    accepts(hosts(16));
+    rejects(hosts(17), "models[0].route.hostnames", /at most 16 hostnames/);
   });
 
   it("header names: at most 256 characters (Gateway API HTTPHeaderName)", () => {
