@@ -13,6 +13,7 @@ import { BURNS, detectionTable } from "./detection";
 import { fleetProject } from "./fleet";
 import { FULL, QUICK, markdown as gateSimMarkdown, simulateAll } from "./gate-sim";
 import { judge } from "./peers/snapshot";
+import { runFuzz, type FuzzResult } from "../config/fuzz";
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 const quick = process.env.BENCH_QUICK === "1";
@@ -200,6 +201,25 @@ function falseFails(): { windows: number; fail: number; inconclusive: number } {
   return { windows, fail, inconclusive };
 }
 
+// ---- config fuzzing -----------------------------------------------------------------------
+
+/** Mutated fixture fleets through the schema, and a share of what it accepts through synth (test/config/fuzz.ts). */
+const configFuzz = () => runFuzz({ seed: 14, configs: quick ? 600 : 3000, renderAtMost: quick ? 60 : 300, progress: log });
+
+function configFuzzMarkdown(r: FuzzResult): string[] {
+  const failures = r.failures.length === 0 ? "none" : `${r.failures.length}: ${r.failures.slice(0, 5).map((f) => `run ${f.run} (${f.mutations.join(", ")}): ${f.problems[0]}`).join("; ")}${r.failures.length > 5 ? "; …" : ""}`;
+  return [
+    "## Config fuzzing",
+    "",
+    "`test/config/fuzz.ts` with seed 14: fixture fleets (`test/fixtures/fleets.ts`, every router, AWS, secrets, GPUs, tolerations, the custom preset) each given 1–3 random mutations at random key paths — a value of another type, an empty or 100,000-character string, negative, NaN or infinite numbers, a deleted or unknown key, a duplicated model, nesting hundreds deep, 10,000-element arrays, control characters and newlines, `__proto__` keys. Each goes through `parseFleetConfig`, which must throw nothing but a ConfigError whose every problem is a `modelship:` key path, in at most 60 lines of at most 1,000 characters naming the stack file, with no control character inside a line. The first accepted configs are rendered by synth (as `pulumi up` would run the program) and every object is checked against the upstream schemas and the API server's validation rules (`test/apiserver.ts`), IAM role names against AWS's. `npm test` runs 300 of these (80 rendered) and 30 mutated stack-file texts through the CLI.",
+    "",
+    "| configs | accepted | rejected | rendered | objects checked | refused by stack-file limits | failures | slowest parse | time |",
+    "|---|---|---|---|---|---|---|---|---|",
+    `| ${r.configs.toLocaleString("en-US")} | ${r.accepted.toLocaleString("en-US")} | ${r.rejected.toLocaleString("en-US")} | ${r.rendered} | ${r.objectsValidated.toLocaleString("en-US")} | ${r.stackFileLimits} | ${failures} | ${r.slowestParseMs} ms | ${(r.ms / 1000).toFixed(0)} s |`,
+    "",
+  ];
+}
+
 // ---- report -------------------------------------------------------------------------------
 
 function versions(): string[] {
@@ -226,6 +246,8 @@ async function main() {
   const gate = falseFails();
   log("release gate: simulated rollouts...");
   const gateSim = await simulateAll(quick ? QUICK : FULL, 2, (line) => log(`gate-sim ${line}`));
+  log("config fuzzing...");
+  const fuzz = await configFuzz();
 
   const md: string[] = ["# Benchmarks", "", ...versions(), ""];
   md.push(
@@ -267,6 +289,7 @@ async function main() {
     `- Previous snapshot judge (\`test/bench/peers/snapshot.ts\`, replaced by the sequential gate): ${gate.windows} five-minute windows comparing two healthy tracks (100 req/s each, 0.2 % errors, the same noise; its decision function on simulated Prometheus answers): ${gate.fail} false fails, ${gate.inconclusive} inconclusive.`,
     "",
     ...gateSimMarkdown(gateSim),
+    ...configFuzzMarkdown(fuzz),
     `The whole benchmark took ${((Date.now() - started) / 60000).toFixed(1)} minutes.`,
     "",
   );
@@ -275,7 +298,9 @@ async function main() {
 }
 
 if (require.main === module) {
-  main().catch((e) => {
+  // `npm run bench -- fuzz`: the config fuzzing section alone, printed (BENCHMARKS.md untouched).
+  const only = process.argv[2] === "fuzz" ? configFuzz().then((r) => console.log(configFuzzMarkdown(r).join("\n"))) : main();
+  only.catch((e) => {
     console.error(e);
     process.exit(1);
   });
