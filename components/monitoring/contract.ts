@@ -15,6 +15,7 @@ export const SIGNALS = [
   "gpuUtilization",
   "cpu",
   "memory",
+  "inFlight",
 ] as const;
 export type Signal = (typeof SIGNALS)[number];
 
@@ -53,6 +54,11 @@ export interface MetricsContract {
   requestCount(window: string, by?: string, extra?: string): string | undefined;
   /** Failed requests counted over the window. */
   errorCount(window: string, by?: string, extra?: string): string | undefined;
+  /**
+   * Requests per second the latency histogram observed (its `_count`): the traffic latency
+   * signals are judged on, which is not always every request (MLServer's histogram is REST only).
+   */
+  latencyRate(window: string, by?: string, extra?: string): string | undefined;
   /** Requests the latency histogram observed over the window … */
   latencyObserved(window: string, by?: string, extra?: string): string | undefined;
   /** … and those of them no slower than `seconds` (a bucket boundary). */
@@ -67,6 +73,11 @@ export interface MetricsContract {
   targetsUp(extra?: string): string;
   /** Per pod: 1 when the model is loaded. */
   loaded(extra?: string): string | undefined;
+  /**
+   * Requests being served or queued (the preset's in-flight gauges, summed): the `inFlight`
+   * autoscaling signal. A part without series counts as 0; absent only when every part is.
+   */
+  inFlight(by?: string, extra?: string): string | undefined;
   /** Seconds since the model was last loaded, per track. */
   staleness(extra?: string): string | undefined;
   /** Mean predicted value. */
@@ -93,6 +104,7 @@ export function metricsContract(preset: PresetDef, scope: Scope): MetricsContrac
     ...has("latency", preset.latency),
     ...has("loaded", preset.loaded),
     ...has("staleness", preset.lastLoad),
+    ...has("inFlight", preset.inFlight),
     ...has("predictions", preset.predictions),
     ...has("drift", preset.drift),
     "gpuMemory",
@@ -109,14 +121,21 @@ export function metricsContract(preset: PresetDef, scope: Scope): MetricsContrac
   const perTrack = (expr: string) => `sum by (${BY_TRACK}) (${withTrackFromPod(expr, scope)})`;
   const lat = preset.latency;
   const toSeconds = (expr: string) => (lat && lat.toSeconds !== 1 ? `${expr} * ${lat.toSeconds}` : expr);
+  // Histogram series are counters too: counts of them go through rateOf like the request counters
+  // (new series included), and always over the histogram's own count, never the request counters.
+  const join = (...m: (string | undefined)[]) => m.filter((x): x is string => !!x).join(",") || undefined;
+  const observedRef = lat && { metric: `${lat.name}_count`, matchers: lat.matchers };
+  const withinRef = (seconds: number) => lat && { metric: `${lat.name}_bucket`, matchers: join(lat.matchers, leMatcher(+(seconds / lat.toSeconds).toPrecision(12))) };
 
   const metrics = new Set<string>([
     ...KUBERNETES_METRICS,
+    "up",
     ...(preset.requests ?? []).map((r) => r.metric),
     ...(preset.errors ?? []).map((r) => r.metric),
     ...(lat ? [`${lat.name}_bucket`, `${lat.name}_count`, `${lat.name}_sum`] : []),
     ...(preset.loaded ? [preset.loaded.metric] : []),
     ...(preset.lastLoad ? [preset.lastLoad.metric] : []),
+    ...(preset.inFlight?.metrics ?? []),
     ...(preset.predictions ? ["_bucket", "_count", "_sum"].map((x) => `${preset.predictions!.name}${x}`) : []),
     ...(preset.drift ? [preset.drift.metric] : []),
     ...(preset.gpu ? [...("ratio" in preset.gpu.memory ? [preset.gpu.memory.ratio] : [preset.gpu.memory.used, preset.gpu.memory.total]), preset.gpu.utilization.metric] : []),
@@ -132,9 +151,9 @@ export function metricsContract(preset: PresetDef, scope: Scope): MetricsContrac
     errorRate,
     requestCount: (w, by = BY_TRACK, extra) => preset.requests && rateOf(preset.requests, scope, w, by, extra, "increase"),
     errorCount: (w, by = BY_TRACK, extra) => (preset.requests && preset.errors ? rateOf(preset.errors, scope, w, by, extra, "increase") : undefined),
-    latencyObserved: (w, by = BY_TRACK, extra) => lat && `sum by (${by}) (increase(${lat.name}_count{${s(lat.matchers, extra)}}[${w}]))`,
-    latencyWithin: (seconds, w, by = BY_TRACK, extra) =>
-      lat && `sum by (${by}) (increase(${lat.name}_bucket{${s(lat.matchers, extra, leMatcher(+(seconds / lat.toSeconds).toPrecision(12)))}}[${w}]))`,
+    latencyRate: (w, by = BY_TRACK, extra) => observedRef && rateOf([observedRef], scope, w, by, extra),
+    latencyObserved: (w, by = BY_TRACK, extra) => observedRef && rateOf([observedRef], scope, w, by, extra, "increase"),
+    latencyWithin: (seconds, w, by = BY_TRACK, extra) => lat && rateOf([withinRef(seconds)!], scope, w, by, extra, "increase"),
     latencyBuckets: (extra) => lat && `count by (le) (${lat.name}_bucket{${s(lat.matchers, extra)}})`,
     latencyUnitSeconds: lat?.toSeconds,
     errorRatio(w, by = BY_TRACK, extra) {
@@ -148,12 +167,21 @@ export function metricsContract(preset: PresetDef, scope: Scope): MetricsContrac
     },
     slowRatio(seconds, w, by = BY_TRACK) {
       if (!lat) return undefined;
-      const fast = `sum by (${by}) (rate(${lat.name}_bucket{${s(lat.matchers, leMatcher(seconds / lat.toSeconds))}}[${w}]))`;
-      const all = `sum by (${by}) (rate(${lat.name}_count{${s(lat.matchers)}}[${w}]))`;
+      // Slow among the requests the histogram observed, not among all requests (see latencyRate).
+      const fast = rateOf([withinRef(seconds)!], scope, w, by);
+      const all = rateOf([observedRef!], scope, w, by);
       return `1 - (${fast} / ${all})`;
     },
     targetsUp: (extra) => `sum by (${BY_TRACK}) (up{${s(extra)}})`,
     loaded: (extra) => preset.loaded && `min by (${BY_TRACK}, pod) (${preset.loaded.metric}{${s(preset.loaded.matchers, extra)}})`,
+    inFlight(by = BY_TRACK, extra) {
+      const f = preset.inFlight;
+      if (!f || f.metrics.length === 0) return undefined;
+      // Gauges of one server share their labels, and `or` ignores the metric name when it
+      // matches series: each part gets a label of its own first, then the parts are summed.
+      const parts = f.metrics.map((m, i) => `label_replace(sum by (${by}) (${m}{${s(f.matchers, extra)}}), "modelship_part", "${i}", "", "")`);
+      return parts.length === 1 ? `sum by (${by}) (${f.metrics[0]}{${s(f.matchers, extra)}})` : `sum by (${by}) (${parts.join(" or ")})`;
+    },
     staleness: (extra) => preset.lastLoad && `time() - max by (${BY_TRACK}) (${preset.lastLoad.metric}{${s(extra)}})`,
     predictionMean(w, by = BY_TRACK, extra) {
       const p = preset.predictions;

@@ -12,7 +12,7 @@ import { COLOURS, type ModelConfig } from "../config/schema";
 import type { MetricsContract } from "./contract";
 import { presetFor } from "./presets";
 import { BY_MODEL, BY_TRACK, selector, type Scope } from "./promql";
-import { LATENCY_QUANTILES } from "./rules";
+import { LATENCY_QUANTILES, RECORD } from "./rules";
 import { BURN_WINDOWS, SLO_RECORD } from "./slo";
 import { ROUTE_WEIGHT_RECORD } from "./weights";
 
@@ -51,15 +51,19 @@ export function modelDashboard({ contract, model, recordedWeights = false }: Mod
 
 /** One overview of every model: configured weights, then traffic and errors by model and track. */
 export function fleetDashboard({ models, recordedWeights = false }: { models: ModelDashboardArgs[]; recordedWeights?: boolean }): Record<string, unknown> {
-  const each = (query: (c: MetricsContract) => string | undefined): Series[] =>
-    models.map(({ contract }) => ({ expr: query(contract), legend: "{{model}} {{track}}" }));
+  // One query over every model's recorded series (rules.ts RECORD), not one per model: the board
+  // stays the same size however many models the stack has (one ConfigMap holds it, 1 MiB at most).
+  const namespaces = [...new Set(models.map(({ contract }) => contract.scope.namespace))];
+  const scope = `namespace=~"${namespaces.join("|")}",${TRACK}`;
+  const recorded = (record: string, signal: "requests" | "errors"): Series[] =>
+    models.some(({ contract }) => contract.available.has(signal)) ? [{ expr: `sum by (${BY_TRACK}) (${record}{${scope}})`, legend: "{{model}} {{track}}" }] : [];
   return assemble(base("modelship fleet", "modelship-fleet", ["modelship"]), [
     { title: "Routing", panels: [recordedWeights ? weightsStat(models.map((m) => m.contract.scope)) : undefined] },
     {
       title: "Traffic",
       panels: [
-        graph("Request rate", "reqps", each((c) => c.requestRate(RATE, BY_TRACK, TRACK)), "Requests per second, by model and track."),
-        graph("Error ratio", "percentunit", each((c) => c.errorRatio(RATE, BY_TRACK, TRACK)), "Share of failed requests, by model and track; models whose server counts no errors are absent."),
+        graph("Request rate", "reqps", recorded(RECORD.requests, "requests"), "Requests per second (5 minute rate), by model and track."),
+        graph("Error ratio", "percentunit", recorded(RECORD.errorRatio, "errors"), "Share of failed requests (5 minute rate), by model and track; models whose server counts no errors are absent."),
       ],
     },
   ]);

@@ -10,6 +10,8 @@ export const RECORD = {
   requests: "model_track:modelship_requests:rate5m",
   errorRatio: "model_track:modelship_errors:ratio_rate5m",
   latency: (q: number) => `model_track:modelship_latency_seconds:p${Math.round(q * 100)}_rate5m`,
+  /** Requests the latency histogram observed: latency alerts need their traffic, not all requests'. */
+  latencyRequests: "model_track:modelship_latency_requests:rate5m",
   predictionMean: (w: string) => `model_track:modelship_prediction_mean:rate${w}`,
   modelRequests: "model:modelship_requests:rate5m",
 } as const;
@@ -24,8 +26,10 @@ const matchers = (ctx: RuleContext) => `namespace="${ctx.contract.scope.namespac
 const m = (ctx: RuleContext) => `{${matchers(ctx)}}`;
 
 /** Keeps an expression only where the same track has the minimum request rate. */
-const withTraffic = (ctx: RuleContext, expr: string, minRate: number) =>
-  `(${expr}) and on (${BY_TRACK}) (${RECORD.requests}${m(ctx)} >= ${minRate})`;
+const withTraffic = (ctx: RuleContext, expr: string, minRate: number, traffic: string = RECORD.requests) =>
+  `(${expr}) and on (${BY_TRACK}) (${traffic}${m(ctx)} >= ${minRate})`;
+/** Latency is judged on the requests its histogram observed (MLServer's: REST only, its counters: gRPC too). */
+const withLatencyTraffic = (ctx: RuleContext, expr: string, minRate: number) => withTraffic(ctx, expr, minRate, RECORD.latencyRequests);
 
 function recordingGroup(ctx: RuleContext): RuleGroup {
   const c = ctx.contract;
@@ -34,6 +38,7 @@ function recordingGroup(ctx: RuleContext): RuleGroup {
   add(RECORD.requests, c.requestRate("5m"));
   add(RECORD.modelRequests, c.requestRate("5m", BY_MODEL));
   add(RECORD.errorRatio, c.errorRatio("5m"));
+  add(RECORD.latencyRequests, c.latencyRate("5m"));
   for (const q of LATENCY_QUANTILES) add(RECORD.latency(q), c.latencyQuantile(q, "5m"));
   for (const w of PREDICTION_WINDOWS) add(RECORD.predictionMean(w), c.predictionMean(w));
   return { name: `modelship.${c.scope.model}.recording`, rules };
@@ -78,12 +83,12 @@ function alertGroup(ctx: RuleContext): RuleGroup {
       `${who}: more errors than the other track`, `The {{ $labels.track }} track's error ratio is {{ $value | humanizePercentage }}, above ${canary.errorFactor}x the other track's (or ${pct(canary.errorMargin)} more). If it is the candidate, roll back.`);
   }
   if (c.available.has("latency")) {
-    alert("ModelLatencyP99High", "warning", withTraffic(ctx, `${RECORD.latency(0.99)}${scope} > ${t.latencyP99Seconds}`, t.minRequestRate), "10m",
+    alert("ModelLatencyP99High", "warning", withLatencyTraffic(ctx, `${RECORD.latency(0.99)}${scope} > ${t.latencyP99Seconds}`, t.minRequestRate), "10m",
       `${who}: p99 latency above ${t.latencyP99Seconds * 1000} ms`, "p99 latency of {{ $labels.model }} on {{ $labels.track }} is {{ $value | humanizeDuration }}.");
-    alert("ModelLatencyP50High", "warning", withTraffic(ctx, `${RECORD.latency(0.5)}${scope} > ${t.latencyP50Seconds}`, t.minRequestRate), "10m",
+    alert("ModelLatencyP50High", "warning", withLatencyTraffic(ctx, `${RECORD.latency(0.5)}${scope} > ${t.latencyP50Seconds}`, t.minRequestRate), "10m",
       `${who}: median latency above ${t.latencyP50Seconds * 1000} ms`, "Median latency of {{ $labels.model }} on {{ $labels.track }} is {{ $value | humanizeDuration }}.");
     alert("ModelTrackLatencyDivergence", "warning",
-      withTraffic(ctx, worseThanOther(RECORD.latency(0.95), matchers(ctx), canary.latencyFactor, canary.latencyMarginSeconds), canary.minRequestRate), "10m",
+      withLatencyTraffic(ctx, worseThanOther(RECORD.latency(0.95), matchers(ctx), canary.latencyFactor, canary.latencyMarginSeconds), canary.minRequestRate), "10m",
       `${who}: slower than the other track`, `p95 latency of the {{ $labels.track }} track is {{ $value | humanizeDuration }}, above ${canary.latencyFactor}x the other track's (and ${canary.latencyMarginSeconds * 1000} ms more). If it is the candidate, roll back.`);
   }
   alert("ModelNotLoaded", "critical", c.loaded() && `${c.loaded()} < 1`, "5m",

@@ -165,6 +165,7 @@ describe("reference model server", () => {
       model_last_load_timestamp_seconds: "gauge",
       model_prediction_values: "histogram",
       model_feature_drift_psi: "gauge",
+      model_requests_in_flight: "gauge",
     };
     for (const [name, type] of Object.entries(types)) assert.ok(text.includes(`# TYPE ${name} ${type}\n`), `${name} is not a ${type}`);
 
@@ -198,6 +199,18 @@ describe("reference model server", () => {
     assert.strictEqual(value(await metrics(a), "model_prediction_requests_total", { status: "success" }), 1);
     assert.strictEqual(value(await metrics(b), "model_prediction_requests_total", { status: "success" }), 0);
     assert.deepStrictEqual(pick(await metrics(b), "model_loaded").map((l) => l.labels.model_version), ["1.1.0"]);
+  });
+
+  it("counts predictions being handled in model_requests_in_flight (the preset's inFlight signal)", async () => {
+    const s = await start({ latencyMs: 300 });
+    const own = { model_name: "fraud", model_version: "1.0.0" };
+    assert.strictEqual(value(await metrics(s), "model_requests_in_flight", own), 0);
+    const running = [predict(s, { features: [1] }), predict(s, { features: [2] })];
+    await new Promise((r) => setTimeout(r, 100));
+    assert.strictEqual(value(await metrics(s), "model_requests_in_flight", own), 2);
+    await Promise.all(running);
+    await predict(s, "not json");
+    assert.strictEqual(value(await metrics(s), "model_requests_in_flight", own), 0);
   });
 
   it("close() finishes in-flight predictions, then refuses connections", async () => {

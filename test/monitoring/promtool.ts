@@ -104,3 +104,31 @@ export function alertTimeline(args: { groups: readonly RuleGroup[]; series: read
 export function firstFiring(firings: readonly Firing[], labels: Record<string, string> = {}): number | undefined {
   return firings.find((f) => Object.entries(labels).every(([k, v]) => f.labels[k] === v))?.minute;
 }
+
+export interface Sample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * The instant vector `expr` evaluates to at `minute` over the series (one sample a step), as
+ * promtool computes it: it is asked to expect nothing and reports what it got instead.
+ */
+export function evalExpr(args: { series: readonly InputSeries[]; expr: string; minute: number; stepMinutes?: number }): Sample[] {
+  const step = args.stepMinutes ?? 1;
+  const dir = tmp();
+  const test = {
+    rule_files: [],
+    evaluation_interval: `${step}m`,
+    tests: [{ interval: `${step}m`, input_series: args.series, promql_expr_test: [{ expr: args.expr, eval_time: `${args.minute}m`, exp_samples: [] }] }],
+  };
+  fs.writeFileSync(path.join(dir, "test.yaml"), YAML.stringify(test, { lineWidth: 0 }));
+  const r = run(["test", "rules", "test.yaml"], dir);
+  if (r.status === 0) return [];
+  const got = /got: (.*)/.exec(r.output);
+  if (!got) throw new Error(`promtool could not evaluate the expression:\n${r.output}`);
+  return [...got[1].matchAll(/\{([^}]*)\} (\S+?)(?:,|$)/g)].map(([, labels, value]) => ({
+    labels: Object.fromEntries([...labels.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]])),
+    value: Number(value),
+  }));
+}

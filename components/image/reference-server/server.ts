@@ -100,6 +100,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   const loaded = new Gauge({ name: "model_loaded", help: "1 once the model is loaded and serving.", labelNames: ["model_name", "model_version"] as const, registers });
   const lastLoad = new Gauge({ name: "model_last_load_timestamp_seconds", help: "Unix time the model was last loaded.", labelNames: ["model_name", "model_version"] as const, registers });
   const values = new Histogram({ name: "model_prediction_values", help: "Distribution of the model's output.", labelNames: ["model_name"] as const, buckets: PREDICTION_BUCKETS, registers });
+  const active = new Gauge({ name: "model_requests_in_flight", help: "Prediction requests being handled now (the inFlight autoscaling signal).", labelNames: ["model_name", "model_version"] as const, registers });
   const drift = new Gauge({ name: "model_feature_drift_psi", help: "Population stability index per input feature (this reference model assumes no drift).", labelNames: ["model_name", "feature_name"] as const, registers });
 
   // Series exist at 0 from the start: rate() needs a first sample before the first event,
@@ -109,6 +110,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   latency.zero(own);
   values.zero({ model_name: modelName });
   loaded.set(own, 0);
+  active.set(own, 0);
 
   let ready = false;
   const markLoaded = () => {
@@ -173,7 +175,13 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         if (allow("GET")) send(res, 200, await registry.metrics(), registry.contentType);
         return;
       case "/predict":
-        if (allow("POST")) await predict(req, res, body);
+        if (!allow("POST")) return;
+        active.inc(own);
+        try {
+          await predict(req, res, body);
+        } finally {
+          active.dec(own);
+        }
         return;
       default:
         send(res, 404, { error: `no route ${path}` });

@@ -1,13 +1,13 @@
 import type { ModelConfig } from "../../config/schema";
 import { modelship } from "./modelship";
 import type { PresetName } from "./names";
-import { bentoml, kserve, mlserver, rayserve, torchserve, triton, vllm } from "./servers";
+import { bentoml, kserve, mlserver, rayserve, tgi, torchserve, triton, vllm } from "./servers";
 import type { PresetDef } from "./types";
 
 export * from "./names";
 export type { HistogramRef, PresetDef } from "./types";
 
-export const PRESETS: Readonly<Record<Exclude<PresetName, "custom">, PresetDef>> = { modelship, triton, vllm, kserve, torchserve, bentoml, mlserver, rayserve };
+export const PRESETS: Readonly<Record<Exclude<PresetName, "custom">, PresetDef>> = { modelship, triton, vllm, tgi, kserve, torchserve, bentoml, mlserver, rayserve };
 
 const UNIT_SECONDS = { seconds: 1, milliseconds: 0.001, microseconds: 0.000001 } as const;
 

@@ -9,6 +9,8 @@ export const modelship: PresetDef = {
   latency: { name: "model_prediction_latency_seconds", toSeconds: 1 },
   loaded: { metric: "model_loaded" },
   lastLoad: { metric: "model_last_load_timestamp_seconds" },
+  // Prediction requests being handled (components/image/reference-server/server.ts).
+  inFlight: { metrics: ["model_requests_in_flight"] },
   predictions: { name: "model_prediction_values" },
   drift: { metric: "model_feature_drift_psi", featureLabel: "feature_name" },
 };

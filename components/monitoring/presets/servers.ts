@@ -11,6 +11,10 @@ export const triton: PresetDef = {
   errors: [{ metric: "nv_inference_request_failure" }],
   metricsPort: 8002,
   gpu: { memory: { used: "nv_gpu_memory_used_bytes", total: "nv_gpu_memory_total_bytes" }, utilization: { metric: "nv_gpu_utilization", scale: 1 } },
+  // "Pending Request Count": requests received and not yet executing, per model (Triton docs,
+  // user_guide/metrics.md, Inference Request Metrics). Triton has no gauge of executing requests,
+  // so inFlight here is the queue: set autoscaling.target to the backlog a pod may hold.
+  inFlight: { metrics: ["nv_inference_pending_request_count"] },
 };
 
 export const vllm: PresetDef = {
@@ -20,6 +24,25 @@ export const vllm: PresetDef = {
   errors: [{ metric: "http_requests_total", matchers: 'handler=~"/v1/.+",status="5xx"' }],
   latency: { name: "vllm:e2e_request_latency_seconds", toSeconds: 1 },
   metrics: ["vllm:time_to_first_token_seconds_bucket", "vllm:generation_tokens_total", "vllm:prompt_tokens_total"],
+  // Scheduler state gauges: "Number of requests currently running on GPU" and "... waiting to be
+  // processed" (vllm-project/vllm vllm/engine/metrics.py; docs.vllm.ai serving/metrics).
+  inFlight: { metrics: ["vllm:num_requests_running", "vllm:num_requests_waiting"] },
+};
+
+/**
+ * Hugging Face TGI's router (docs/source/reference/metrics.md; router/src/server.rs,
+ * router/src/infer/mod.rs): every request counts in tgi_request_count, failures in
+ * tgi_request_failure by `err` (validation errors are the client's, so they are left out),
+ * end-to-end latency in the tgi_request_duration histogram (seconds); the queue and the running
+ * batch are gauges. The rust metrics exporter names counters without a _total suffix.
+ */
+export const tgi: PresetDef = {
+  name: "tgi",
+  description: "Hugging Face Text Generation Inference: requests and failures (validation errors excluded), end-to-end latency histogram, queue and batch gauges; GPU from DCGM",
+  requests: [{ metric: "tgi_request_count" }],
+  errors: [{ metric: "tgi_request_failure", matchers: 'err!="validation"' }],
+  latency: { name: "tgi_request_duration", toSeconds: 1 },
+  inFlight: { metrics: ["tgi_queue_size", "tgi_batch_current_size"] },
 };
 
 export const kserve: PresetDef = {
@@ -29,37 +52,88 @@ export const kserve: PresetDef = {
   latency: { name: "request_predict_seconds", toSeconds: 1 },
 };
 
+/**
+ * TorchServe's frontend counts every HTTP response it sends in `Requests2XX`/`4XX`/`5XX` (labels
+ * Level, Hostname only: NettyUtils.sendHttpResponse, pytorch/serve
+ * frontend/server/src/main/java/org/pytorch/serve/util/NettyUtils.java): `/ping` probes and
+ * management calls included, with no label to tell them apart. Requests therefore come from
+ * `ts_inference_requests_total` (model_name, model_version, hostname: ts/configs/metrics.yaml),
+ * which InferenceRequestHandler.predict increments for inference requests only (not `/ping`,
+ * not the management or metrics APIs). Errors remain `Requests5XX`, the only failure counter
+ * TorchServe has: besides failed inferences it counts a failing `/ping` (500 "Unhealthy") and
+ * failed management calls, i.e. faults of the pod anyway.
+ */
 export const torchserve: PresetDef = {
   name: "torchserve",
-  description: "TorchServe with metrics_mode=prometheus (port 8082): requests by status class; latency is a counter of microseconds, so latency quantiles are unavailable",
-  requests: [{ metric: "Requests2XX" }, { metric: "Requests4XX" }, { metric: "Requests5XX" }],
+  description:
+    "TorchServe with metrics_mode=prometheus (port 8082): inference requests (`ts_inference_requests_total`, no probes or management calls), errors are every 5XX response of the frontend (`Requests5XX`, which has no path label: an unhealthy /ping counts); latency is a counter of microseconds, so latency quantiles are unavailable",
+  requests: [{ metric: "ts_inference_requests_total" }],
   errors: [{ metric: "Requests5XX" }],
   metricsPort: 8082,
   gpu: { memory: { ratio: "GPUMemoryUtilization", scale: 0.01 }, utilization: { metric: "GPUUtilization", scale: 0.01 } },
 };
 
+/**
+ * BentoML ≥ 1.2 counts every HTTP request but `/metrics` with `endpoint` = the request path
+ * (RunnerTrafficMetricsMiddleware, installed with namespace `bentoml_service` by bentoml/BentoML
+ * src/_bentoml_impl/server/app.py; defined in
+ * src/bentoml/_internal/server/http/instruments.py), so kubelet probes of `/livez`, `/readyz`
+ * and `/healthz` would be requests: excluded from requests, errors and latency alike.
+ */
+const BENTOML_NOT_PROBES = 'endpoint!~"/(livez|readyz|healthz)"';
+
 export const bentoml: PresetDef = {
   name: "bentoml",
-  description: "BentoML 1.2+ (`bentoml_service_*`): requests by HTTP code, request duration histogram",
-  requests: [{ metric: "bentoml_service_request_total" }],
-  errors: [{ metric: "bentoml_service_request_total", matchers: 'http_response_code=~"5.."' }],
-  latency: { name: "bentoml_service_request_duration_seconds", toSeconds: 1 },
+  description: "BentoML 1.2+ (`bentoml_service_*`): requests by HTTP code, request duration histogram; health probes (/livez, /readyz, /healthz) excluded",
+  requests: [{ metric: "bentoml_service_request_total", matchers: BENTOML_NOT_PROBES }],
+  errors: [{ metric: "bentoml_service_request_total", matchers: `${BENTOML_NOT_PROBES},http_response_code=~"5.."` }],
+  latency: { name: "bentoml_service_request_duration_seconds", matchers: BENTOML_NOT_PROBES, toSeconds: 1 },
+  // Gauge of requests currently being processed (docs.bentoml.com, observability/metrics:
+  // default metrics, `bentoml_service_request_in_progress`, labels endpoint, service_name, ...).
+  inFlight: { metrics: ["bentoml_service_request_in_progress"], matchers: BENTOML_NOT_PROBES },
 };
 
+/**
+ * MLServer's inference counters live in its DataPlane, shared by the REST and gRPC servers
+ * (SeldonIO/MLServer mlserver/handlers/dataplane.py), so they count both; its only latency
+ * histogram, `rest_server_request_duration_seconds`, is the REST server's (labels method, path:
+ * the route template, e.g. `/v2/models/{model_name}/infer`). Latency signals are therefore about
+ * REST inference only and always divide by the histogram's own count (contract.ts: latencyRate,
+ * latencyObserved, slowRatio), never by the counters.
+ */
 export const mlserver: PresetDef = {
   name: "mlserver",
-  description: "Seldon MLServer: inference success/failure counters, REST request duration histogram on the infer path",
+  description:
+    "Seldon MLServer (port 8082): inference success/failure counters (REST and gRPC); latency from the REST server's request duration histogram on the infer path, so latency quantiles, the latency SLO, latency alerts and the gate's slow-request test cover REST inference only and are judged on the requests that histogram observed",
   requests: [{ metric: "model_infer_request_success_total" }, { metric: "model_infer_request_failure_total" }],
   errors: [{ metric: "model_infer_request_failure_total" }],
   metricsPort: 8082,
   latency: { name: "rest_server_request_duration_seconds", matchers: 'path=~"/v2/models/.+/infer"', toSeconds: 1 },
+  // The REST app's starlette_exporter PrometheusMiddleware (prefix `rest_server`, app_name
+  // "mlserver": mlserver/rest/app.py) keeps `<prefix>_requests_in_progress`, a gauge incremented
+  // as a request comes in and decremented after its response (stephenhillier/starlette_exporter
+  // starlette_exporter/middleware.py). REST only, with no path label: gRPC is not counted.
+  inFlight: { metrics: ["rest_server_requests_in_progress"] },
 };
+
+/**
+ * Ray Serve's proxy records its own routes under `/-/` (`/-/healthz`, `/-/routes`) in the same
+ * HTTP metrics (label `route`); Ray's own Serve dashboard leaves them out with `route!~"/-/.*"`
+ * (ray-project/ray python/ray/dashboard/modules/metrics/dashboards/serve_dashboard_panels.py).
+ * Every Ray metric is exported by the node's metrics agent on `--metrics-export-port`, not on
+ * the Serve HTTP port (docs.ray.io cluster/metrics; KubeRay's default and Ray's examples: 8080);
+ * without that flag Ray picks a random port, so start Ray with `--metrics-export-port=8080` or set
+ * `monitoring.scrape.port`.
+ */
+const RAY_NOT_PROXY_ROUTES = 'route!~"/-/.*"';
 
 export const rayserve: PresetDef = {
   name: "rayserve",
-  description: "Ray Serve: HTTP requests and errors, request latency histogram in milliseconds, replica health",
-  requests: [{ metric: "ray_serve_num_http_requests_total" }],
-  errors: [{ metric: "ray_serve_num_http_error_requests_total", matchers: 'error_code=~"5.."' }],
-  latency: { name: "ray_serve_http_request_latency_ms", toSeconds: 0.001 },
+  description:
+    "Ray Serve (metrics from the Ray metrics agent, `--metrics-export-port` 8080): HTTP requests and errors, request latency histogram in milliseconds, replica health; the proxy's own /-/ routes (health checks) excluded",
+  requests: [{ metric: "ray_serve_num_http_requests_total", matchers: RAY_NOT_PROXY_ROUTES }],
+  errors: [{ metric: "ray_serve_num_http_error_requests_total", matchers: `${RAY_NOT_PROXY_ROUTES},error_code=~"5.."` }],
+  latency: { name: "ray_serve_http_request_latency_ms", matchers: RAY_NOT_PROXY_ROUTES, toSeconds: 0.001 },
+  metricsPort: 8080,
   loaded: { metric: "ray_serve_deployment_replica_healthy" },
 };

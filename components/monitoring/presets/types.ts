@@ -25,6 +25,11 @@ export interface PresetDef {
   loaded?: { metric: string; matchers?: string };
   /** A gauge holding the unix time of the last model load. */
   lastLoad?: { metric: string };
+  /**
+   * Gauges whose sum is the requests a pod is serving or has queued: the `inFlight` autoscaling
+   * signal (a KEDA ScaledObject sizes each track for `autoscaling.target` of them per pod).
+   */
+  inFlight?: { metrics: string[]; matchers?: string };
   /** Distribution of the model's output values. */
   predictions?: Omit<HistogramRef, "toSeconds">;
   /** Population stability index per feature. */
