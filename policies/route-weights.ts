@@ -47,12 +47,15 @@ export function modelRoutes(resources: readonly PolicyResource[]): ModelRoute[] 
   });
 }
 
-/** Whether a track can take traffic: its Deployment runs pods (an HPA with min >= 1, or replicas > 0). */
+/** Whether a track can take traffic: its Deployment runs pods (an HPA or KEDA ScaledObject with min >= 1, or replicas > 0). */
 export function hasCapacity(resources: readonly PolicyResource[], model: string, colour: Colour, ns?: string): boolean {
   const name = `${model}-${colour}`;
   const match = (kind: string) => resources.find((r) => kindOf(r.type) === kind && r.props.metadata?.name === name && r.props.metadata?.namespace === ns);
   const deployment = match("Deployment");
   if (!deployment || !isServingDeployment(deployment.type, deployment.props)) return false;
+  // A ScaledObject's minReplicaCount defaults to 0: KEDA scales such a track to zero when idle.
+  const scaled = match("ScaledObject");
+  if (scaled) return (scaled.props.spec?.minReplicaCount ?? 0) >= 1;
   const hpa = match("HorizontalPodAutoscaler");
   return (hpa?.props.spec?.minReplicas ?? 0) >= 1 || (deployment.props.spec?.replicas ?? (hpa ? 0 : 1)) > 0;
 }

@@ -127,9 +127,9 @@ describe("API server oracle (test/apiserver.ts)", () => {
       ["container names are DNS-1123 labels, env names IsEnvVarName, key selectors valid", () => {
         const d = sample("Deployment"); container(d).name = "Model_Server"; rejected(d, "spec.template.spec.containers[0].name");
         const e = sample("Deployment"); container(e).env[0].name = "1MODEL"; rejected(e, "spec.template.spec.containers[0].env[0].name");
-        const k = sample("Deployment"); container(k).env.push({ name: "TOKEN", valueFrom: { secretKeyRef: { name: "Model_Token", key: "token/value" } } });
-        rejected(k, "spec.template.spec.containers[0].env[6].valueFrom.secretKeyRef.key");
-        rejected(k, "spec.template.spec.containers[0].env[6].valueFrom.secretKeyRef.name");
+        const k = sample("Deployment"); const at = container(k).env.push({ name: "TOKEN", valueFrom: { secretKeyRef: { name: "Model_Token", key: "token/value" } } }) - 1;
+        rejected(k, `spec.template.spec.containers[0].env[${at}].valueFrom.secretKeyRef.key`);
+        rejected(k, `spec.template.spec.containers[0].env[${at}].valueFrom.secretKeyRef.name`);
       }],
       ["resource names are standard or extended resources", () => {
         for (const name of ["gpu", "requests.nvidia.com/gpu", "nvidia.com/g pu"]) {

@@ -22,6 +22,7 @@ describe("upstream schema validation", () => {
     assert.equal(modelModule("gateway.networking.k8s.io/v1", "HTTPRoute"), "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute");
     assert.equal(modelModule("networking.istio.io/v1alpha3", "VirtualService"), "@kubernetes-models/istio/networking.istio.io/v1alpha3/VirtualService");
     assert.equal(modelModule("monitoring.coreos.com/v1", "PrometheusRule"), "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule");
+    assert.equal(modelModule("keda.sh/v1alpha1", "ScaledObject"), "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject");
   });
 
   it("has exactly one copy of @kubernetes-models/validate installed (duplicates silently skip validation)", () => {
@@ -40,6 +41,7 @@ describe("upstream schema validation", () => {
     ["networking.istio.io/v1", "DestinationRule"],
     ["monitoring.coreos.com/v1", "PrometheusRule"],
     ["monitoring.coreos.com/v1", "ServiceMonitor"],
+    ["keda.sh/v1alpha1", "ScaledObject"],
   ]) {
     it(`really validates ${apiVersion} ${kind}: a wrong type in metadata or spec is rejected`, async () => {
       await assert.rejects(validateObject({ apiVersion, kind, metadata: { name: 42 as unknown as string } }), /metadata\/name must be string/);

@@ -28,6 +28,7 @@ export function modelModule(apiVersion: string, kind: string): string {
   }
   if (group.endsWith("istio.io")) return `@kubernetes-models/istio/${group}/${version}/${kind}`;
   if (group === "monitoring.coreos.com") return `@kubernetes-models/prometheus-operator/${group}/${version}/${kind}`;
+  if (group === "keda.sh") return `@kubernetes-models/keda/${group}/${version}/${kind}`;
   throw new Error(`no upstream schema known for ${apiVersion} ${kind}`);
 }
 

@@ -50,6 +50,10 @@ export function artifactReadPolicy(bucket: string, prefix: string, kmsKeyArn?: s
     Version: "2012-10-17",
     Statement: [
       { Sid: "ReadModelArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`arn:aws:s3:::${bucket}/${prefix}/*`] },
+      // Copying a model (`aws s3 cp --recursive`) and Triton's S3 model repository list the
+      // prefix first; s3:prefix keeps the listing to this model's keys (S3's IAM reference,
+      // ListObjectsV2 "s3:prefix" condition key).
+      { Sid: "ListModelArtifacts", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [`arn:aws:s3:::${bucket}`], Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}/*`] } } },
       ...(kmsKeyArn ? [{ Sid: "DecryptModelArtifacts", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [kmsKeyArn] }] : []),
     ],
   });

@@ -3,18 +3,27 @@
 import { z } from "zod";
 import { ROUTERS, ROUTER_NAMES, type RouterName } from "../routing/capabilities";
 import { PRESET_NAMES } from "../monitoring/presets/names";
+// The preset table (presets import this module for types only, so no cycle at runtime).
+import { PRESETS } from "../monitoring/presets";
 import { routeProblems } from "../routing/validate";
-import { QUANTITY_PATTERN, parseQuantity } from "../serving/quantity";
+import { parseQuantity } from "../serving/quantity";
 import { qualityGate } from "./quality";
 import { FLEET_OBJECT_NAMES, modelObjectNames } from "../serving/labels";
 import { DATA_BYTES_MAX, dataKeyProblem, extendedResourceProblem, HEADER_NAME_MAX, HOSTNAME_MAX, HOSTNAMES_MAX, isCidr, isDns1123Subdomain, qualifiedNameProblem } from "./kube-limits";
+import { affinity, annotations, argv, objectName, volume } from "./pod";
+import { SERVER_NAMES } from "../serving/runtimes/types";
+import { MODEL_DIR, RUNTIMES, withServerDefaults } from "../serving/runtimes";
+import { LABEL } from "../serving/labels";
+import { checked, dns1035, dns1123, echo, expected, IMAGE, int, isDigestPinned, labels, labelValue, matching, MAX_STRING, oneOf, quantity } from "./primitives";
+
+export { ECHO_MAX, echo, expected, isDigestPinned, MAX_STRING } from "./primitives";
 
 export const COLOURS = ["blue", "green"] as const;
 export type Colour = (typeof COLOURS)[number];
 export const otherColour = (c: Colour): Colour => (c === "blue" ? "green" : "blue");
 
 /** Environment variables the track sets itself; config may not override them. */
-export const RESERVED_ENV = ["MODEL_NAME", "MODEL_VERSION", "MODEL_URI", "MODEL_TRACK"] as const;
+export const RESERVED_ENV = ["MODEL_NAME", "MODEL_VERSION", "MODEL_URI", "MODEL_TRACK", "MODEL_PATH"] as const;
 
 // Model names become parts of object names such as `<model>-preview`, so keep room for suffixes.
 const MAX_MODEL_NAME = 45;
@@ -31,80 +40,6 @@ export const MODEL_CONFIG_BYTES_MAX = 64 * 1024;
 export const CUSTOM_PRESET_BYTES_MAX = 4 * 1024;
 /** The fleet dashboard repeats every model's selectors in one ConfigMap. */
 export const CUSTOM_PRESETS_BYTES_MAX = 64 * 1024;
-
-/** How long an echoed value may be in a message; longer ones end in "…". */
-export const ECHO_MAX = 80;
-
-/**
- * A value as an error message shows it: YAML's `.nan`/`.inf` by name, control characters escaped
- * (a value cannot forge a line of the report), at most ECHO_MAX characters.
- */
-export function echo(v: unknown): string {
-  if (typeof v === "number" && !Number.isFinite(v)) return Number.isNaN(v) ? ".nan" : v > 0 ? ".inf" : "-.inf";
-  let text: string;
-  try {
-    text = typeof v === "string" && v.length > ECHO_MAX * 2 ? JSON.stringify(v.slice(0, ECHO_MAX * 2)) : (JSON.stringify(v) ?? String(v));
-  } catch {
-    text = String(v);
-  }
-  text = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  return text.length > ECHO_MAX ? `${text.slice(0, ECHO_MAX - 1)}…` : text;
-}
-
-/** An error message naming what was expected and what the stack file holds. */
-export const expected = (what: string) => (iss: { input?: unknown }) =>
-  iss.input === undefined || iss.input === null ? "required" : `expected ${what}, got ${echo(iss.input)}`;
-
-/** The longest string any pattern is tried on: checked first, so no regex runs on megabytes. */
-export const MAX_STRING = 4096;
-const tooLong = (max: number) => (iss: { input?: unknown }) => `expected at most ${max} characters, got ${String(iss.input).length}`;
-
-function int(lo: number, hi: number) {
-  return z
-    .number({ error: expected(`a number ${lo}..${hi}`) })
-    .int({ error: expected("a whole number") })
-    .min(lo, { error: expected(`${lo}..${hi}`) })
-    .max(hi, { error: expected(`${lo}..${hi}`) });
-}
-
-function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.enum(values, { error: expected(`one of ${values.join(", ")}`) });
-}
-
-function matching(pattern: RegExp, what: string) {
-  return z.string({ error: expected(what) }).max(MAX_STRING, { error: tooLong(MAX_STRING), abort: true }).regex(pattern, { error: expected(what) });
-}
-
-const dns1035 = (max: number) =>
-  matching(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, `a DNS-1035 label (lower-case letters, digits, '-'; starts with a letter)`)
-    .max(max, { error: (iss) => `expected at most ${max} characters, got ${String(iss.input).length}` });
-
-const dns1123 = matching(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a DNS-1123 label").max(63);
-
-const QUANTITY = 'a Kubernetes quantity such as "500m" or "1Gi"';
-const quantity = z
-  .union([z.string(), z.number()], { error: expected(QUANTITY) })
-  .transform((v) => String(v))
-  .refine((v) => QUANTITY_PATTERN.test(v), { error: expected(QUANTITY) });
-
-// `repo:tag` or `repo@sha256:<64 hex>`; a tag-less, digest-less reference would mean `:latest`.
-const DIGEST = /@sha256:[a-f0-9]{64}$/;
-const IMAGE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
-export const isDigestPinned = (image: string) => DIGEST.test(image);
-
-const labelValue = matching(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, "a label value (letters, digits, '-', '_', '.')").max(63);
-/** A string that passes a Kubernetes check; the message says which part fails. */
-const checked = (problem: (s: string) => string | undefined, what: string) =>
-  z
-    .string({ error: expected(what) })
-    .max(MAX_STRING, { error: tooLong(MAX_STRING), abort: true })
-    .superRefine((s, ctx) => {
-      const why = problem(s);
-      if (why !== undefined) ctx.addIssue({ code: "custom", message: `expected ${what}, got ${echo(s)}: ${why}` });
-    });
-
-const labelKey = checked(qualifiedNameProblem, "a label key ([prefix/]name)");
-const labels = z.record(labelKey, labelValue);
 
 const track = z.strictObject({
   version: labelValue.min(1, { error: "expected a version, got an empty string" }),
@@ -344,17 +279,36 @@ const modelMonitoring = z
   })
   .prefault({});
 
-const model = z.strictObject({
+/** What sizes a track (`autoscaling.metric`); the last two go through KEDA. */
+export const AUTOSCALING_METRICS = ["cpu", "memory", "requestsPerPod", "inFlight"] as const;
+
+const modelObject = z.strictObject({
   name: dns1035(MAX_MODEL_NAME),
+  /** The model server: its preset fills in the container, probes, metrics and autoscaling signal. */
+  server: oneOf(SERVER_NAMES).default("modelship"),
   port: int(1, 65535).default(8080),
+  /** Replace the image's entrypoint / arguments; `$(MODEL_PATH)` and other env expand (Kubernetes does it). */
+  command: argv.optional(),
+  args: argv.optional(),
+  /** Extra volumes, each mounted into the server container. */
+  volumes: z.array(volume).max(50).default([]),
+  podAnnotations: annotations.default({}),
+  /** Extra pod labels; never the labels modelship selects pods by. */
+  podLabels: labels.default({}),
+  affinity: affinity.optional(),
+  priorityClassName: objectName("a PriorityClass name").optional(),
+  runtimeClassName: objectName("a RuntimeClass name (e.g. nvidia)").optional(),
+  imagePullSecrets: z.array(objectName("a Secret name")).max(20).default([]),
+  /** Extra annotations on the tracks' ServiceAccounts. */
+  serviceAccountAnnotations: annotations.default({}),
   router: oneOf(ROUTER_NAMES).optional(),
   route,
   stable: oneOf(COLOURS),
   tracks: z.strictObject({ blue: track, green: track }),
   resources: z
     .strictObject({
-      requests: z.strictObject({ cpu: quantity.default("500m"), memory: quantity.default("1Gi") }).prefault({}),
-      limits: z.strictObject({ cpu: quantity.default("2"), memory: quantity.default("4Gi") }).prefault({}),
+      requests: z.strictObject({ cpu: quantity.default("500m"), memory: quantity.default("1Gi"), "ephemeral-storage": quantity.optional() }).prefault({}),
+      limits: z.strictObject({ cpu: quantity.default("2"), memory: quantity.default("4Gi"), "ephemeral-storage": quantity.optional() }).prefault({}),
       gpu: int(0, 16).default(0),
       gpuResource: checked(extendedResourceProblem, "an extended resource name").default("nvidia.com/gpu"),
     })
@@ -373,6 +327,18 @@ const model = z.strictObject({
       maxReplicas: int(1, 1000).default(10),
       cpuUtilization: int(1, 100).default(70),
       memoryUtilization: int(1, 100).optional(),
+      /**
+       * The signal that sizes a track: cpu and memory utilisation (a HorizontalPodAutoscaler), or,
+       * through a KEDA ScaledObject, requests per second per pod, in-flight requests per pod (the
+       * server preset's queue signal), or a PromQL query of your own with its per-pod target.
+       */
+      metric: z
+        .union([oneOf(AUTOSCALING_METRICS), z.strictObject({ query: matching(/\S/, "a PromQL query"), target: positive(1) })], {
+          error: expected(`one of ${AUTOSCALING_METRICS.join(", ")}, or {query, target}`),
+        })
+        .default("cpu"),
+      /** Per-pod target of requestsPerPod (req/s) or inFlight (requests being served or queued). */
+      target: z.number({ error: expected("a positive number") }).gt(0, { error: expected("a positive number") }).optional(),
       behavior: z
         .strictObject({
           scaleUp: scalingRules(60, { type: "Pods", value: 2, periodSeconds: 60 }),
@@ -424,6 +390,9 @@ const model = z.strictObject({
   thresholds: z.record(z.string(), z.number()).optional(),
 });
 
+/** A model: its server's preset (components/serving/runtimes) under what the stack file says. */
+const model = z.preprocess(withServerDefaults, modelObject);
+
 const cidr = matching(/^[0-9a-fA-F.:]+\/[0-9]+$/, "a CIDR block such as 10.0.0.0/16").refine(isCidr, {
   error: (iss) => `expected a CIDR block such as 10.0.0.0/16 (an IPv4 address and 0..32, or an IPv6 address and 0..128), got ${echo(iss.input)}`,
 });
@@ -472,6 +441,10 @@ const peer = z
     podLabels: labels.optional(),
   })
   .refine((p) => p.namespace !== undefined || p.podLabels !== undefined, { error: "expected namespace, podLabels or both" });
+
+/** Pod labels modelship owns: selectors and the version label. */
+const RESERVED_LABEL_KEYS = new Set<string>(Object.values(LABEL));
+const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
 
 /** The stack whose stack file is production's: production whatever its `environment` says. */
 export const PRODUCTION_STACK = "production";
@@ -527,6 +500,20 @@ const fleetObject = z
       .prefault({}),
     /** Secret values (`pulumi config set --secret --path 'secrets.NAME'`), referenced by env `{secret: NAME}`. */
     secrets: z.record(checked(dataKeyProblem, "a secret name (a Secret data key)"), z.string({ error: expected("a secret value (a string)") })).default({}),
+    /** The init container that copies a model for servers that cannot read s3:// themselves. */
+    modelCopy: z
+      .strictObject({
+        /** An image with the AWS CLI (`aws s3 cp`), pinned by digest, e.g. public.ecr.aws/aws-cli/aws-cli@sha256:… */
+        image: matching(IMAGE, "an image reference `repo@sha256:<digest>`").refine(isDigestPinned, { error: "expected an image pinned by digest (repo@sha256:...): it runs in every pod that copies a model" }),
+      })
+      .optional(),
+    /** KEDA, for autoscaling on anything but cpu and memory. */
+    keda: z
+      .strictObject({
+        /** Where KEDA's Prometheus scaler queries the metrics contract. */
+        prometheusAddress: matching(/^https?:\/\/\S+$/, "an http(s) URL").default("http://prometheus-operated.monitoring.svc:9090"),
+      })
+      .prefault({}),
     models: z
       .array(model)
       .min(1, { error: "expected at least one model" })
@@ -611,12 +598,51 @@ export const fleetSchemaFor = (stack?: string) =>
       const { minReplicas, maxReplicas } = m.autoscaling;
       if (minReplicas > maxReplicas) issue(at("autoscaling", "minReplicas"), `must be <= maxReplicas (${maxReplicas}), got ${minReplicas}`);
 
-      for (const r of ["cpu", "memory"] as const) {
-        const req = parseQuantity(m.resources.requests[r]);
-        const lim = parseQuantity(m.resources.limits[r]);
+      const scaling = m.autoscaling;
+      if ((scaling.metric === "requestsPerPod" || scaling.metric === "inFlight") && scaling.target === undefined) {
+        issue(at("autoscaling", "target"), `required with metric ${scaling.metric}: the per-pod value a track is sized for`);
+      }
+      if (scaling.metric === "memory" && scaling.memoryUtilization === undefined) issue(at("autoscaling", "memoryUtilization"), "required with metric memory");
+      if (scaling.metric === "inFlight" && (m.monitoring.preset === "custom" || !PRESETS[m.monitoring.preset].inFlight)) {
+        const withSignal = Object.values(PRESETS).filter((p) => p.inFlight).map((p) => p.name);
+        issue(at("autoscaling", "metric"), `monitoring preset "${m.monitoring.preset}" has no in-flight requests signal; use one of the presets that has (${withSignal.join(", ")}), requestsPerPod, or {query, target}`);
+      }
+
+      for (const r of ["cpu", "memory", "ephemeral-storage"] as const) {
+        const req = parseQuantity(m.resources.requests[r] ?? "");
+        const lim = parseQuantity(m.resources.limits[r] ?? "");
         if (req !== undefined && lim !== undefined && lim < req) {
           issue(at("resources", "limits", r), `must be >= requests.${r} (${m.resources.requests[r]}), got ${m.resources.limits[r]}`);
         }
+      }
+
+      for (const key of Object.keys(m.podLabels)) {
+        if (RESERVED_LABEL_KEYS.has(key)) issue(at("podLabels", key), `modelship sets ${key} itself (it selects the track's pods by it)`);
+      }
+      if (fleet.aws.enabled && IRSA_ANNOTATION in m.serviceAccountAnnotations) {
+        issue(at("serviceAccountAnnotations", IRSA_ANNOTATION), "modelship sets it to the track's IAM role (modelship:aws)");
+      }
+      const mounts = new Map<string, number>([["/tmp", -1]]);
+      if (RUNTIMES[m.server].delivery === "copy") mounts.set(MODEL_DIR, -1);
+      m.volumes.forEach((v, k) => {
+        const other = mounts.get(v.mountPath);
+        if (other !== undefined) issue(at("volumes", k, "mountPath"), `${v.mountPath} is already mounted (${other < 0 ? "by modelship" : `volumes[${other}]`})`);
+        else mounts.set(v.mountPath, k);
+        if (m.volumes.findIndex((w) => w.name === v.name) !== k) issue(at("volumes", k, "name"), `duplicate volume name "${v.name}"`);
+      });
+      // A memory-backed emptyDir (tmpfs, /dev/shm) is charged to the container's memory limit.
+      const tmpfs = m.volumes.reduce((n, v) => n + (v.emptyDir?.medium === "Memory" ? (parseQuantity(v.emptyDir.sizeLimit ?? "0") ?? 0) : 0), 0);
+      const memoryLimit = parseQuantity(m.resources.limits.memory);
+      if (tmpfs > 0 && memoryLimit !== undefined && tmpfs >= memoryLimit) {
+        issue(at("resources", "limits", "memory"), `must exceed the memory-backed volumes (${m.volumes.filter((v) => v.emptyDir?.medium === "Memory").map((v) => `${v.name} ${v.emptyDir!.sizeLimit}`).join(", ")}), which count against it, got ${m.resources.limits.memory}`);
+      }
+      if (RUNTIMES[m.server].delivery === "copy") {
+        for (const c of COLOURS) {
+          if (!m.tracks[c].modelUri.startsWith("s3://")) issue(at("tracks", c, "modelUri"), `server ${m.server} loads a copy made with aws s3 cp, so the model must be at an s3:// URI, got ${echo(m.tracks[c].modelUri)}`);
+        }
+      }
+      if (RUNTIMES[m.server].delivery === "copy" && !fleet.modelCopy) {
+        issue(["modelCopy"], `required by models[${i}] (server ${m.server} loads a local copy of the model: set modelCopy.image to an AWS CLI image pinned by digest)`);
       }
 
       for (const name of Object.keys(m.env)) {

@@ -36,6 +36,7 @@ export function reportLines(stackFile: string, problems: readonly { path: string
   return lines;
 }
 import { nearest } from "./suggest";
+import { FORBIDDEN_VOLUME_SOURCES } from "./pod";
 
 export const CONFIG_NAMESPACE = "modelship";
 
@@ -88,6 +89,9 @@ function problemsOf(error: z.ZodError): { path: string; message: string }[] {
     if (iss.code === "unrecognized_keys") {
       const known = knownKeysAt(fleetSchema, iss.path);
       return iss.keys.map((k) => {
+        // A key PSS "restricted" forbids says so, rather than "unknown".
+        const forbidden = iss.path[iss.path.length - 2] === "volumes" && Object.prototype.hasOwnProperty.call(FORBIDDEN_VOLUME_SOURCES, k) ? FORBIDDEN_VOLUME_SOURCES[k] : undefined;
+        if (forbidden) return { path: keyPath([...iss.path, k]), message: forbidden };
         const near = nearest(k, known);
         return { path: keyPath([...iss.path, k]), message: near === undefined ? "unknown key" : `unknown key; did you mean ${keyPath([...iss.path, near])}?` };
       });

@@ -17,7 +17,8 @@ export function unwrapped(schema: z.ZodType): z.ZodType[] {
     case "nonoptional":
       return unwrapped(def.innerType);
     case "pipe":
-      return unwrapped(def.in);
+      // A preprocess is a pipe from a transform into the schema that checks the value.
+      return unwrapped(defOf(def.in).type === "transform" ? def.out : def.in);
     case "union":
       return (def.options as z.ZodType[]).flatMap(unwrapped);
     default:

@@ -64,7 +64,7 @@ export interface ObjectName {
  */
 export function modelObjectNames(model: string): ObjectName[] {
   const of = (name: string, kinds: string[]) => kinds.map((kind) => ({ kind, name }));
-  const trackKinds = ["Deployment", "Service", "ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget"];
+  const trackKinds = ["Deployment", "Service", "ServiceAccount", "HorizontalPodAutoscaler", "ScaledObject", "PodDisruptionBudget"];
   return [
     // The route (service, replicas, istio, gateway-api, nginx, alb), NetworkPolicy and monitoring.
     ...of(model, ["Service", "HTTPRoute", "VirtualService", "DestinationRule", "Ingress", "NetworkPolicy", "ServiceMonitor", "PodMonitor", "PrometheusRule"]),

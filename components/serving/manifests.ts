@@ -4,6 +4,7 @@ import type { Colour, ModelConfig } from "../config/schema";
 import type { TrackCapacity } from "./capacity";
 import { metricsPort, metricsPortName } from "../monitoring/scrape";
 import { modelSelector, objectNames, podLabels, trackName, trackSelector } from "./labels";
+import { copiesModel, modelCopyContainer, modelPath, podSettings, podVolumes, serverMounts } from "./pod";
 
 /** The Secret holding a model's `{secret: NAME}` environment values. */
 export const envSecretName = objectNames.envSecret;
@@ -30,6 +31,7 @@ function envVars(model: ModelConfig, colour: Colour) {
     { name: "MODEL_VERSION", value: track.version },
     { name: "MODEL_URI", value: track.modelUri },
     { name: "MODEL_TRACK", value: colour },
+    { name: "MODEL_PATH", value: modelPath(model, colour) },
   ];
   const configured = Object.entries(model.env).map(([name, v]) => {
     if (typeof v === "string") return { name, value: v };
@@ -52,9 +54,10 @@ function probe(p: ModelConfig["probes"]["startup"]) {
 function resources(model: ModelConfig) {
   const { requests, limits, gpu, gpuResource } = model.resources;
   const gpus: Record<string, string> = gpu > 0 ? { [gpuResource]: String(gpu) } : {};
+  const storage = (q: string | undefined): Record<string, string> => (q === undefined ? {} : { "ephemeral-storage": q });
   return {
-    requests: { cpu: requests.cpu, memory: requests.memory, ...gpus },
-    limits: { cpu: limits.cpu, memory: limits.memory, ...gpus },
+    requests: { cpu: requests.cpu, memory: requests.memory, ...storage(requests["ephemeral-storage"]), ...gpus },
+    limits: { cpu: limits.cpu, memory: limits.memory, ...storage(limits["ephemeral-storage"]), ...gpus },
   };
 }
 
@@ -77,9 +80,16 @@ export const containerSecurityContext = {
   seccompProfile: { type: "RuntimeDefault" },
 };
 
+/** Fleet settings a pod needs. */
+export interface PodContext {
+  /** The image of the init container that copies a model (modelship:modelCopy.image). */
+  modelCopyImage?: string;
+}
+
 /** `image` is the configured image or, for a built one, its pushed digest (any value the caller resolves). */
-export function deploymentSpec<Image = string>(model: ModelConfig, colour: Colour, capacity: TrackCapacity, image: Image) {
+export function deploymentSpec<Image = string>(model: ModelConfig, colour: Colour, capacity: TrackCapacity, image: Image, pod: PodContext = {}) {
   const track = model.tracks[colour];
+  const copy = copiesModel(model) && pod.modelCopyImage !== undefined ? [modelCopyContainer(pod.modelCopyImage, track.modelUri, containerSecurityContext)] : [];
   const selector = trackSelector(model.name, colour);
   return {
     // Without pods nothing else may own the count; with pods the HPA does, and a `replicas`
@@ -90,23 +100,34 @@ export function deploymentSpec<Image = string>(model: ModelConfig, colour: Colou
     minReadySeconds: 5,
     strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
     template: {
-      metadata: { labels: podLabels(model.name, colour, track.version) },
+      // Config's own pod labels first: modelship's (the selector) always win.
+      metadata: {
+        labels: { ...model.podLabels, ...podLabels(model.name, colour, track.version) },
+        ...(Object.keys(model.podAnnotations).length > 0 ? { annotations: model.podAnnotations } : {}),
+      },
       spec: {
         serviceAccountName: trackName(model.name, colour),
         automountServiceAccountToken: false,
+        // Service links would put <SERVICE>_PORT variables in the env, which some servers read as
+        // their own settings (vLLM's docs warn of VLLM_PORT from a Service named vllm).
+        enableServiceLinks: false,
         securityContext: podSecurityContext,
         terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
         nodeSelector: Object.keys(model.nodeSelector).length > 0 ? model.nodeSelector : undefined,
         tolerations: model.tolerations.length > 0 ? model.tolerations : undefined,
+        ...podSettings(model),
         topologySpreadConstraints: [
           { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selector }, matchLabelKeys: ["pod-template-hash"] },
           { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector }, matchLabelKeys: ["pod-template-hash"] },
         ],
+        ...(copy.length > 0 ? { initContainers: copy } : {}),
         containers: [
           {
             name: CONTAINER_NAME,
             image,
             imagePullPolicy: "IfNotPresent",
+            ...(model.command ? { command: model.command } : {}),
+            ...(model.args ? { args: model.args } : {}),
             ports: [
               { name: HTTP_PORT_NAME, containerPort: model.port, protocol: "TCP" },
               ...(metricsPortName(model) === HTTP_PORT_NAME ? [] : [{ name: metricsPortName(model), containerPort: metricsPort(model), protocol: "TCP" }]),
@@ -119,10 +140,10 @@ export function deploymentSpec<Image = string>(model: ModelConfig, colour: Colou
             // The built-in sleep action needs no shell in the image (Kubernetes >= 1.30).
             lifecycle: { preStop: { sleep: { seconds: PRESTOP_SLEEP_SECONDS } } },
             securityContext: containerSecurityContext,
-            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+            volumeMounts: serverMounts(model),
           },
         ],
-        volumes: [{ name: "tmp", emptyDir: {} }],
+        volumes: podVolumes(model),
       },
     },
   };
@@ -138,7 +159,11 @@ export function hpaSpec(model: ModelConfig, colour: Colour, capacity: TrackCapac
     scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: trackName(model.name, colour) },
     minReplicas: capacity.minReplicas,
     maxReplicas: capacity.maxReplicas,
-    metrics: [utilization("cpu", cpuUtilization), ...(memoryUtilization ? [utilization("memory", memoryUtilization)] : [])],
+    // metric memory: memory alone (the schema requires memoryUtilization); cpu: cpu, and memory too when set.
+    metrics:
+      model.autoscaling.metric === "memory" && memoryUtilization
+        ? [utilization("memory", memoryUtilization)]
+        : [utilization("cpu", cpuUtilization), ...(memoryUtilization ? [utilization("memory", memoryUtilization)] : [])],
     behavior,
   };
 }

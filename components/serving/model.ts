@@ -15,7 +15,7 @@ export interface ModelServingArgs {
   namespace: pulumi.Input<string>;
   model: ModelConfig;
   /** Stack-wide settings: namespace, router settings, network policy, secrets. */
-  fleet: Pick<FleetConfig, "namespace" | "routers" | "networkPolicy" | "secrets" | "monitoring" | "aws">;
+  fleet: Pick<FleetConfig, "namespace" | "routers" | "networkPolicy" | "secrets" | "monitoring" | "aws" | "modelCopy" | "keda">;
   /** Provider options for AWS resources (an explicit region, when configured). */
   awsOpts?: pulumi.ComponentResourceOptions;
   /** Where the program runs, for the paths of image builds. */
@@ -79,14 +79,14 @@ export class ModelServing extends pulumi.ComponentResource {
     const track = (colour: Colour) =>
       new ServingTrack(
         `${model.name}-${colour}`,
-        { namespace, model, colour, capacity: this.capacity[colour], image: images[colour], roleArn: roleArn(colour), dependsOn: envSecret ? [envSecret] : [] },
+        { namespace, model, colour, capacity: this.capacity[colour], image: images[colour], roleArn: roleArn(colour), pod: { modelCopyImage: fleet.modelCopy?.image }, dependsOn: envSecret ? [envSecret] : [], scaler: { namespace: fleet.namespace, prometheusAddress: fleet.keda.prometheusAddress } },
         parent,
       );
     this.tracks = { blue: track("blue"), green: track("green") };
 
     const router = ROUTER_DEFINITIONS[model.router];
     const context = { namespace: fleet.namespace, settings: fleet.routers };
-    const readiness = Object.values(this.tracks).flatMap((t) => [t.deployment, ...(t.autoscaler ? [t.autoscaler] : [])]);
+    const readiness = Object.values(this.tracks).flatMap((t) => [t.deployment, ...(t.autoscaler ? [t.autoscaler] : []), ...(t.scaledObject ? [t.scaledObject] : [])]);
     const monitoring = { namespace: fleet.namespace, settings: fleet.monitoring };
     const routeObjects = [...router.objects(model, context), ...(fleet.monitoring.enabled && fleet.monitoring.recordWeights ? [routeWeightRule(model, monitoring)] : [])];
     new ModelRoute(`${model.name}-route`, { objects: routeObjects, readiness }, parent);

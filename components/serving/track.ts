@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Colour, ModelConfig } from "../config/schema";
 import type { TrackCapacity } from "./capacity";
 import { podLabels, SIZED_FOR_ANNOTATION, trackLabels, trackName } from "./labels";
-import { deploymentSpec, hasPods, hpaSpec, pdbSpec, trackServiceSpec } from "./manifests";
+import { deploymentSpec, hasPods, hpaSpec, pdbSpec, trackServiceSpec, type PodContext } from "./manifests";
+import { SCALED_OBJECT, scaledObjectSpec, scalesWithKeda, TRANSFER_HPA_OWNERSHIP, type ScalerContext } from "./scaler";
 
 export interface ServingTrackArgs {
   namespace: pulumi.Input<string>;
@@ -14,8 +15,12 @@ export interface ServingTrackArgs {
   image: pulumi.Input<string>;
   /** IAM role the pods assume through IRSA, when AWS integration is on. */
   roleArn?: pulumi.Input<string>;
+  /** Fleet settings the pods need (the model-copy image). */
+  pod?: PodContext;
   /** Resources the pods need first, e.g. the Secret their env refers to. */
   dependsOn?: pulumi.Resource[];
+  /** Where KEDA finds the metrics, for a model that scales on anything but cpu and memory. */
+  scaler?: ScalerContext;
 }
 
 /** One colour of one model: its pods, their autoscaling, disruption budget and Service. */
@@ -24,8 +29,10 @@ export class ServingTrack extends pulumi.ComponentResource {
   readonly service: k8s.core.v1.Service;
   readonly serviceAccount: k8s.core.v1.ServiceAccount;
   readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget;
-  /** Absent when the track runs no pods. */
+  /** Absent when the track runs no pods, or KEDA scales it (then `scaledObject`). */
   readonly autoscaler?: k8s.autoscaling.v2.HorizontalPodAutoscaler;
+  /** The KEDA ScaledObject of a track with pods whose metric is requestsPerPod, inFlight or a query. */
+  readonly scaledObject?: k8s.apiextensions.CustomResource;
   readonly serviceName: pulumi.Output<string>;
 
   constructor(name: string, args: ServingTrackArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -36,19 +43,30 @@ export class ServingTrack extends pulumi.ComponentResource {
     const metadata = { name: objectName, namespace, labels };
     const parent = { parent: this };
 
-    const irsa = args.roleArn ? { annotations: { "eks.amazonaws.com/role-arn": args.roleArn } } : {};
+    // The schema keeps config from setting the IRSA annotation when modelship sets it.
+    const annotations = { ...model.serviceAccountAnnotations, ...(args.roleArn ? { "eks.amazonaws.com/role-arn": args.roleArn } : {}) };
+    const irsa = Object.keys(annotations).length > 0 ? { annotations } : {};
     this.serviceAccount = new k8s.core.v1.ServiceAccount(objectName, { metadata: { ...metadata, ...irsa }, automountServiceAccountToken: false }, parent);
 
     this.deployment = new k8s.apps.v1.Deployment(
       objectName,
       {
         metadata: { ...metadata, labels: podLabels(model.name, colour, model.tracks[colour].version) },
-        spec: deploymentSpec(model, colour, capacity, args.image),
+        spec: deploymentSpec(model, colour, capacity, args.image, args.pod),
       },
       { ...parent, dependsOn: [this.serviceAccount, ...(args.dependsOn ?? [])] },
     );
 
-    if (hasPods(capacity)) {
+    const sizedFor = { [SIZED_FOR_ANNOTATION]: String(capacity.sizedFor) };
+    if (hasPods(capacity) && scalesWithKeda(model.autoscaling.metric)) {
+      if (!args.scaler) throw new Error(`model ${model.name}: autoscaling.metric needs KEDA settings (ServingTrack args.scaler)`);
+      // KEDA creates and owns the track's HPA, named like the track (scaler.ts).
+      this.scaledObject = new k8s.apiextensions.CustomResource(
+        objectName,
+        { ...SCALED_OBJECT, metadata: { ...metadata, annotations: { ...sizedFor, [TRANSFER_HPA_OWNERSHIP]: "true" } }, spec: scaledObjectSpec(model, colour, capacity, args.scaler) },
+        { ...parent, dependsOn: [this.deployment] },
+      );
+    } else if (hasPods(capacity)) {
       this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
         objectName,
         { metadata: { ...metadata, annotations: { [SIZED_FOR_ANNOTATION]: String(capacity.sizedFor) } }, spec: hpaSpec(model, colour, capacity) },

@@ -78,6 +78,13 @@ describe("AWS integration and image supply chain (mocks)", function () {
     ]);
     assert.deepEqual(json(named(staging, "aws:iam/rolePolicy:RolePolicy", "fraud-detector-blue").inputs.policy).Statement, [
       { Sid: "ReadModelArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::acme-ml-models-staging/fraud-detector/*"] },
+      {
+        Sid: "ListModelArtifacts",
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: ["arn:aws:s3:::acme-ml-models-staging"],
+        Condition: { StringLike: { "s3:prefix": ["fraud-detector", "fraud-detector/*"] } },
+      },
     ]);
     const sa = find(staging.objects, "ServiceAccount", "fraud-detector-blue");
     assert.equal(sa.metadata.annotations?.["eks.amazonaws.com/role-arn"], "arn:aws:iam::[account]:role/modelship-ml-staging-fraud-detector-blue");
@@ -88,7 +95,7 @@ describe("AWS integration and image supply chain (mocks)", function () {
     const key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     c.aws.kmsKeyArn = key;
     const r = await synthesize(tempProject("staging", c), "staging");
-    assert.deepEqual(json(named(r, "aws:iam/rolePolicy:RolePolicy", "sentiment-green").inputs.policy).Statement[1], { Sid: "DecryptModelArtifacts", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [key] });
+    assert.deepEqual(json(named(r, "aws:iam/rolePolicy:RolePolicy", "sentiment-green").inputs.policy).Statement[2], { Sid: "DecryptModelArtifacts", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [key] });
     const sse = named(r, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "model-artifacts").inputs;
     assert.deepEqual(sse.rules[0].applyServerSideEncryptionByDefault, { sseAlgorithm: "aws:kms", kmsMasterKeyId: key });
     assert.deepEqual(named(r, "aws:ecr/repository:Repository", "sentiment-images").inputs.encryptionConfigurations, [{ encryptionType: "KMS", kmsKey: key }]);

@@ -28,8 +28,15 @@ const FAMILIES: [RegExp, string][] = [
   [/\.(scaleUp|scaleDown)(?=\.|$)/g, ".<direction>"],
 ];
 
-/** Key paths as the README writes them: `modelship:` prefixed, families folded. */
+/**
+ * Keys whose value is a Kubernetes API type, field for field: the README documents the key and
+ * links the type, so the type's own fields are not listed again.
+ */
+export const KUBERNETES_TYPES = ["models[].affinity", "models[].volumes[].configMap.items", "models[].volumes[].secret.items"];
+
+/** Key paths as the README writes them: `modelship:` prefixed, families folded, Kubernetes types whole. */
 export function documentedForm(paths: readonly string[]): string[] {
   const fold = (p: string) => FAMILIES.reduce((acc, [re, to]) => acc.replace(re, to), p);
-  return [...new Set(paths.map((p) => `modelship:${fold(p)}`))].sort();
+  const inType = (p: string) => KUBERNETES_TYPES.some((t) => p.startsWith(`${t}.`) || p.startsWith(`${t}[]`));
+  return [...new Set(paths.filter((p) => !inType(p)).map((p) => `modelship:${fold(p)}`))].sort();
 }

@@ -97,6 +97,36 @@ const inputs = (rs: Resources, kind: string, name: string) => find(rs, kind, nam
 const podSpec = (rs: Resources, deployment: string) => inputs(rs, "Deployment", deployment).spec.template.spec;
 const container = (rs: Resources, deployment: string) => podSpec(rs, deployment).containers[0];
 
+/**
+ * Puts a track on KEDA as modelship renders it for requestsPerPod/inFlight/a query
+ * (components/serving/scaler.ts): its HPA becomes a ScaledObject with the same bounds and
+ * sized-for annotation (a `kubernetes:keda.sh/v1alpha1:ScaledObject` custom resource).
+ */
+function onKeda(rs: Resources, name: string): Record<string, any> {
+  const hpa = find(rs, "HorizontalPodAutoscaler", name);
+  const type = "kubernetes:keda.sh/v1alpha1:ScaledObject";
+  const { metadata, spec } = hpa.inputs;
+  const so: RegisteredResource = {
+    ...hpa,
+    type,
+    urn: hpa.urn.replace(hpa.type, type),
+    inputs: {
+      apiVersion: "keda.sh/v1alpha1",
+      kind: "ScaledObject",
+      metadata,
+      spec: {
+        scaleTargetRef: spec.scaleTargetRef,
+        minReplicaCount: spec.minReplicas,
+        maxReplicaCount: spec.maxReplicas,
+        advanced: { horizontalPodAutoscalerConfig: { name, behavior: spec.behavior } },
+        triggers: [{ type: "prometheus", metricType: "AverageValue", metadata: { serverAddress: "http://prometheus-operated.monitoring.svc:9090", query: "sum(up)", threshold: "4" } }],
+      },
+    },
+  };
+  rs.splice(rs.indexOf(hpa), 1, so);
+  return so.inputs;
+}
+
 /** The HTTPRoute rule that splits unmatched traffic by weight (the one without header matches). */
 function weightedRule(rs: Resources, route: string): { backendRefs: { name: string; weight?: number }[] } {
   // As the router reads it back: the rule that forwards without header matches (the metrics rule forwards nowhere).
@@ -227,6 +257,21 @@ const VARIANTS: Variant[] = [
       delete hpa.metadata.annotations;
     },
   },
+  {
+    name: "ScaledObject min > max",
+    stack: "production",
+    policy: "hpa-replica-bounds",
+    says: /ScaledObject ml-production\/fraud-detector-blue: minReplicaCount 10 > maxReplicaCount 5/,
+    mutate: (rs) => void (onKeda(rs, FD).spec.maxReplicaCount = 5),
+  },
+  {
+    name: "ScaledObject min 1 on a full (sized-for 100) track",
+    stack: "production",
+    policy: "hpa-replica-bounds",
+    says: /ScaledObject ml-production\/fraud-detector-blue: minReplicaCount 1 is below 2/,
+    configDependent: true,
+    mutate: (rs) => void (onKeda(rs, FD).spec.minReplicaCount = 1),
+  },
   // load-balancer-internal
   { name: "LoadBalancer Service without internal annotation", stack: "production", policy: "load-balancer-internal", says: /Service ml-production\/fraud-detector-blue: type LoadBalancer/, mutate: (rs) => void (inputs(rs, "Service", FD).spec.type = "LoadBalancer") },
   {
@@ -351,6 +396,8 @@ const VARIANTS: Variant[] = [
 /** Changes that stay within every policy: each must add no diagnostic at all. */
 const COMPLIANT: Omit<Variant, "policy" | "says">[] = [
   { name: "canary HPA at min 1 (sized for its 25% step)", stack: "production", mutate: (rs) => void (inputs(rs, "HorizontalPodAutoscaler", "fraud-detector-green").spec.minReplicas = 1) },
+  { name: "both tracks on KEDA ScaledObjects with the HPAs' bounds", stack: "production", mutate: (rs) => void [FD, "fraud-detector-green"].forEach((n) => onKeda(rs, n)) },
+  { name: "canary ScaledObject at min 1 (sized for its 25% step)", stack: "production", mutate: (rs) => void (onKeda(rs, "fraud-detector-green").spec.minReplicaCount = 1) },
   {
     name: "LoadBalancer Service annotated internal",
     stack: "production",

@@ -22,6 +22,38 @@ function checkResource(name: string, type: string, props: Json, config: Json = {
   return out;
 }
 
+/**
+ * The track's autoscaler as modelship renders it for a model that scales on requestsPerPod,
+ * inFlight or a query (components/serving/scaler.ts): a KEDA ScaledObject with the HPA's bounds
+ * and sized-for annotation, in the HPA's place.
+ */
+function onKeda(rs: RegisteredResource[], name: string): RegisteredResource {
+  const i = rs.findIndex((r) => r.type.endsWith(":HorizontalPodAutoscaler") && r.inputs.metadata?.name === name);
+  if (i < 0) throw new Error(`no HorizontalPodAutoscaler ${name}`);
+  const hpa = rs[i];
+  const type = "kubernetes:keda.sh/v1alpha1:ScaledObject";
+  const { metadata, spec } = hpa.inputs;
+  const so: RegisteredResource = {
+    ...hpa,
+    type,
+    urn: hpa.urn.replace(hpa.type, type),
+    inputs: {
+      apiVersion: "keda.sh/v1alpha1",
+      kind: "ScaledObject",
+      metadata,
+      spec: {
+        scaleTargetRef: spec.scaleTargetRef,
+        minReplicaCount: spec.minReplicas,
+        maxReplicaCount: spec.maxReplicas,
+        advanced: { horizontalPodAutoscalerConfig: { name, behavior: spec.behavior } },
+        triggers: [{ type: "prometheus", metricType: "AverageValue", metadata: { serverAddress: "http://prometheus-operated.monitoring.svc:9090", query: "sum(up)", threshold: "4" } }],
+      },
+    },
+  };
+  rs.splice(i, 1, so);
+  return so;
+}
+
 const asPolicyResources = (resources: readonly RegisteredResource[]): PolicyResource[] =>
   resources.map((r) => ({ type: r.type, props: r.inputs, urn: r.urn, name: r.name, opts: {} as any, isType: () => false, asType: () => undefined, dependencies: [], propertyDependencies: {} }) as unknown as PolicyResource);
 
@@ -115,6 +147,24 @@ describe("policies, one by one", () => {
     assert.match(checkResource("hpa-replica-bounds", full.type, full.inputs, { minReplicas: 2 })[0], /minReplicas 40 > maxReplicas 30/);
   });
 
+  it("hpa-replica-bounds: KEDA ScaledObjects too — min <= max, KEDA's defaults (0..100), the floor for full tracks only", () => {
+    const rs = clone(prod);
+    const full = onKeda(rs, "fraud-detector-blue");
+    const canary = onKeda(rs, "fraud-detector-green");
+    assert.deepEqual(checkResource("hpa-replica-bounds", full.type, full.inputs, { minReplicas: 2 }), []);
+    assert.deepEqual(checkResource("hpa-replica-bounds", canary.type, { ...canary.inputs, spec: { ...canary.inputs.spec, minReplicaCount: 1 } }, { minReplicas: 2 }), [], "a candidate sized for its step is exempt");
+    const max = full.inputs.spec.maxReplicaCount;
+    full.inputs.spec.minReplicaCount = 1;
+    assert.deepEqual(checkResource("hpa-replica-bounds", full.type, full.inputs, { minReplicas: 2 }), ["ScaledObject ml-production/fraud-detector-blue: minReplicaCount 1 is below 2"]);
+    delete full.inputs.spec.minReplicaCount;
+    assert.deepEqual(checkResource("hpa-replica-bounds", full.type, full.inputs, { minReplicas: 1 }), ["ScaledObject ml-production/fraud-detector-blue: minReplicaCount 0 is below 1"], "KEDA's default minimum is 0: scale to zero");
+    full.inputs.spec.minReplicaCount = max + 10;
+    assert.match(checkResource("hpa-replica-bounds", full.type, full.inputs, { minReplicas: 2 })[0], new RegExp(`minReplicaCount ${max + 10} > maxReplicaCount ${max}`));
+    delete full.inputs.spec.maxReplicaCount;
+    full.inputs.spec.minReplicaCount = 150;
+    assert.match(checkResource("hpa-replica-bounds", full.type, full.inputs, { minReplicas: 2 })[0], /minReplicaCount 150 > maxReplicaCount 100/, "KEDA's default maximum is 100");
+  });
+
   it("load-balancer-internal: ClusterIP and internal load balancers pass, a public one does not", () => {
     const svc = { metadata: { name: "m", namespace: "ml" }, spec: { type: "LoadBalancer" } };
     assert.match(checkResource("load-balancer-internal", "kubernetes:core/v1:Service", svc)[0], /without an internal annotation/);
@@ -167,6 +217,15 @@ describe("policies, one by one", () => {
     const cold = clone(prod).filter((r) => !(r.type.endsWith(":HorizontalPodAutoscaler") && r.inputs.metadata.name === "fraud-detector-green"));
     find(cold, "Deployment", "fraud-detector-green").inputs.spec.replicas = 0;
     assert.deepEqual(checkStack("route-weights-valid", asPolicyResources(cold)), ["model fraud-detector (gateway-api): 10% of traffic goes to the green track, which runs no pods"]);
+  });
+
+  it("route-weights-valid: a track KEDA scales has capacity only with minReplicaCount >= 1 (KEDA's default 0 scales it to zero)", () => {
+    const keda = clone(prod);
+    const so = onKeda(keda, "fraud-detector-green");
+    onKeda(keda, "fraud-detector-blue");
+    assert.deepEqual(checkStack("route-weights-valid", asPolicyResources(keda)), []);
+    delete so.inputs.spec.minReplicaCount;
+    assert.deepEqual(checkStack("route-weights-valid", asPolicyResources(keda)), ["model fraud-detector (gateway-api): 10% of traffic goes to the green track, which runs no pods"]);
   });
 
   it("production-weight-on-step: on-step weights pass, off-step ones fail", () => {
