@@ -11,8 +11,7 @@ import type { ProgramPaths } from "../components/image";
  * when it passes one (PULUMI_NODEJS_ROOT_DIRECTORY), else the nearest directory at or above
  * `entryDir` holding Pulumi.yaml (as under `modelship synth`, which runs the same file).
  */
-export function programPaths(entryDir: string): ProgramPaths {
-  const root = pulumi.runtime.getRootDirectory();
+export function programPaths(entryDir: string, root: string = pulumi.runtime.getRootDirectory()): ProgramPaths {
   if (path.isAbsolute(root) && fs.existsSync(path.join(root, "Pulumi.yaml"))) return { projectDir: root, workDir: entryDir };
   for (let dir = entryDir; ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return { projectDir: dir, workDir: entryDir };

@@ -19,25 +19,44 @@ export class StackFileError extends Error {
 export interface Project {
   dir: string;
   name: string;
-  /** The program entry, absolute. */
+  /** The program entry, absolute: Pulumi.yaml `main` (a file or a directory), else the project directory. */
   main: string;
 }
 
 /** The directory holding Pulumi.yaml, from `start` upwards. */
 export function findProjectDir(start: string): string {
-  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
-    if (path.dirname(dir) === dir) throw new StackFileError(`no Pulumi.yaml in ${path.resolve(start)} or any parent directory`);
+  const from = path.resolve(start);
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(from);
+  } catch {
+    throw new StackFileError(`${from}: no such directory`);
   }
+  if (!st.isDirectory()) throw new StackFileError(`${from}: not a directory (give the directory holding Pulumi.yaml, or one below it)`);
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+    if (path.dirname(dir) === dir) throw new StackFileError(`no Pulumi.yaml in ${from} or any parent directory`);
+  }
+}
+
+/** The runtime's name, whichever form Pulumi.yaml uses: `runtime: nodejs` or `runtime: {name: nodejs, options: ...}`. */
+function runtimeName(runtime: unknown): string | undefined {
+  if (runtime === undefined || runtime === null) return undefined;
+  if (typeof runtime === "string") return runtime;
+  if (typeof runtime === "object" && !Array.isArray(runtime) && typeof (runtime as { name?: unknown }).name === "string") return (runtime as { name: string }).name;
+  throw new StackFileError(`Pulumi.yaml: runtime: expected a name (nodejs) or {name: nodejs, options: {...}}`);
 }
 
 export function readProject(dir: string): Project {
   const file = path.join(dir, "Pulumi.yaml");
-  const doc = yamlValue("Pulumi.yaml", parseStackDocument("Pulumi.yaml", readInput("Pulumi.yaml", file))) as { name?: unknown; main?: unknown } | null;
+  const doc = yamlValue("Pulumi.yaml", parseStackDocument("Pulumi.yaml", readInput("Pulumi.yaml", file))) as { name?: unknown; main?: unknown; runtime?: unknown } | null;
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new StackFileError(`Pulumi.yaml: expected a mapping of project settings`);
   if (typeof doc.name !== "string" || doc.name === "") throw new StackFileError(`Pulumi.yaml: name: required`);
-  if (doc.main !== undefined && typeof doc.main !== "string") throw new StackFileError(`Pulumi.yaml: main: expected a path`);
-  return { dir, name: doc.name, main: path.resolve(dir, doc.main ?? ".") };
+  const runtime = runtimeName(doc.runtime);
+  // synth runs the program in this process: only a Node.js program can be (Pulumi's nodejs runtime).
+  if (runtime !== undefined && runtime !== "nodejs") throw new StackFileError(`Pulumi.yaml: runtime: ${escapeControl(runtime)}: modelship runs nodejs programs only (TypeScript or JavaScript)`);
+  if (doc.main !== undefined && doc.main !== null && (typeof doc.main !== "string" || doc.main === "")) throw new StackFileError(`Pulumi.yaml: main: expected a path`);
+  return { dir, name: doc.name, main: path.resolve(dir, (doc.main as string | null | undefined) ?? ".") };
 }
 
 /** The first line of an error's message, control characters escaped: a report line of its own. */

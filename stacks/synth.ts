@@ -1,6 +1,10 @@
 // Runs the stack's own Pulumi program (Pulumi.yaml `main`) offline under the SDK's mock
 // runtime and collects what it registers — the same program `pulumi up` runs.
+import * as fs from "fs";
+import * as path from "path";
+import { pathToFileURL } from "url";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../components/config";
 import type { ModelSummary } from "../components/serving";
 import { parseStackRef, withConfigWarnings } from "./config";
 import { providerCall, providerOutputs, unknownValue } from "./placeholders";
@@ -61,6 +65,128 @@ function hideSecrets(v: any, inSecret = false): any {
   return inSecret && v !== undefined ? SECRET_PLACEHOLDER : v;
 }
 
+/** The first provider function the running program called that synth cannot answer offline. */
+const offline: { gap?: string } = {};
+
+/** The project directory as the engine hands it to the program (the SDK keeps it in its global store). */
+function setRootDirectory(dir: string | undefined): string | undefined {
+  const store = (globalThis as { globalStore?: { settings?: { options?: { rootDirectory?: string } } } }).globalStore;
+  const options = store?.settings?.options;
+  if (!options) return undefined;
+  const previous = options.rootDirectory;
+  options.rootDirectory = dir;
+  return previous;
+}
+
+/** Where modelship's own code lives (source or compiled): an error thrown there is modelship's defect. */
+const OWN_DIRS = [path.resolve(__dirname), path.resolve(__dirname, "..", "components"), path.resolve(__dirname, "..", "policies")];
+const within = (file: string, dir: string) => {
+  const rel = path.relative(dir, file);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+};
+
+/**
+ * Whose code threw: the first stack frame outside node_modules and Node's internals. modelship's
+ * own files mean a defect of modelship (exit 70, as before); anything else is the user's program,
+ * whose failure is user input (one line, exit 1).
+ */
+function thrownByModelship(e: unknown): boolean {
+  const stack = e instanceof Error && typeof e.stack === "string" ? e.stack : "";
+  for (const line of stack.split("\n").slice(1)) {
+    const m = /\(?((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):\d+:\d+\)?\s*$/.exec(line.trim());
+    if (!m) continue;
+    const file = m[1].startsWith("file://") ? new URL(m[1]).pathname : m[1];
+    if (OWN_DIRS.some((d) => within(file, d))) return true;
+    if (/[\\/]node_modules[\\/]/.test(file)) continue;
+    return false;
+  }
+  return false;
+}
+
+const firstLine = (e: unknown) => escapeControl((e instanceof Error ? e.message : String(e)).split("\n")[0]);
+
+/**
+ * The error a failed program run is reported as. Config errors and Pulumi's own RunErrors (say,
+ * a missing required config key) pass as they are; a provider function synth cannot answer and
+ * an error the user's program threw become one line naming the program (exit 1); an error thrown
+ * by modelship's own code stays what it is, a defect.
+ */
+function programFailure(project: Project, e: unknown, gap: string | undefined): unknown {
+  if (e instanceof ConfigError || e instanceof StackFileError || pulumi.RunError.isInstance(e)) return e;
+  const main = path.relative(project.dir, project.main) || ".";
+  if (gap) {
+    return new StackFileError(`Pulumi.yaml: main: ${main}: the program calls ${gap}, which synth cannot answer offline (it never contacts a provider); render it with \`pulumi preview\``);
+  }
+  if (thrownByModelship(e)) return e;
+  return new StackFileError(`Pulumi.yaml: main: ${main}: the program failed: ${firstLine(e) || "(no message)"}${process.env.MODELSHIP_DEBUG && e instanceof Error && e.stack ? `\n${e.stack}` : ""}`);
+}
+
+/** The file a directory `main` runs, as Pulumi's nodejs host finds it: package.json `exports` or `main`, else index.*. */
+function entryOf(dir: string, stopAt: string): string {
+  // The nearest package.json at or above the directory, inside the project.
+  for (let d = dir; ; d = path.dirname(d)) {
+    const manifest = path.join(d, "package.json");
+    if (fs.existsSync(manifest)) {
+      let pkg: { exports?: unknown; main?: unknown };
+      try {
+        pkg = JSON.parse(fs.readFileSync(manifest, "utf8"));
+      } catch (e) {
+        throw new StackFileError(`${path.relative(stopAt, manifest) || manifest}: ${firstLine(e)}`);
+      }
+      const exp = pkg.exports;
+      const dot = typeof exp === "object" && exp !== null && !Array.isArray(exp) ? (exp as Record<string, unknown>)["."] : exp;
+      const entry =
+        typeof dot === "string"
+          ? dot
+          : typeof dot === "object" && dot !== null
+            ? ((dot as Record<string, unknown>).default ?? (dot as Record<string, unknown>).require ?? (dot as Record<string, unknown>).import)
+            : pkg.main;
+      if (typeof entry === "string" && entry !== "") return path.resolve(d, entry);
+      break;
+    }
+    if (within(stopAt, d) || path.dirname(d) === d) break;
+  }
+  return dir + path.sep;
+}
+
+const dynamicImport = new Function("u", "return import(u)") as (u: string) => Promise<Record<string, unknown>>;
+
+/** The program's export as Pulumi runs it: a function it calls, or the outputs themselves. */
+async function loadProgram(project: Project): Promise<() => Promise<unknown>> {
+  let loaded: unknown;
+  const main = path.relative(project.dir, project.main) || ".";
+  const cannot = (why: string) => new StackFileError(`Pulumi.yaml: main: cannot load ${main}: ${why}`);
+  let entry = project.main;
+  try {
+    if (fs.statSync(project.main).isDirectory()) entry = entryOf(project.main, project.dir);
+  } catch (e) {
+    if (e instanceof StackFileError) throw e;
+    throw cannot(`no such file or directory (${project.main})`);
+  }
+  // A program that cannot even load is a bad `main` (a missing file, a syntax error, no ts-node
+  // for TypeScript), whoever's code reports it.
+  try {
+    loaded = require(entry);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "ERR_REQUIRE_ESM" && code !== "ERR_REQUIRE_ASYNC_MODULE") throw cannot(firstLine(e));
+    try {
+      loaded = await dynamicImport(pathToFileURL(require.resolve(entry)).href);
+    } catch (e2) {
+      throw cannot(firstLine(e2));
+    }
+  }
+  // An ES module: its default export, as Pulumi uses it (named exports are the outputs otherwise).
+  if (typeof loaded === "object" && loaded !== null && (loaded as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === "Module") {
+    const ns = loaded as Record<string, unknown>;
+    if (Object.getOwnPropertyDescriptor(ns, "default") !== undefined) {
+      if (Object.keys(ns).filter((k) => k !== "module.exports" && k !== "__esModule").length !== 1) throw cannot("an ES module entry point has either a default export or named exports, not both");
+      loaded = ns.default;
+    }
+  }
+  return (typeof loaded === "function" ? loaded : () => Promise.resolve(loaded)) as () => Promise<unknown>;
+}
+
 // The Pulumi runtime keeps its state per process: one synth at a time.
 let running: Promise<unknown> = Promise.resolve();
 
@@ -95,7 +221,11 @@ async function synthesizeNow(dir: string, stack: string, stackConfig?: StackConf
       },
       call(args) {
         const answer = providerCall(args.token);
-        if (!answer) throw new Error(`synth has no offline answer for ${args.token}`);
+        if (!answer) {
+          // The SDK reports a failed call as a bare "Error": remember which call it was.
+          offline.gap ??= args.token;
+          throw new Error(`synth has no offline answer for ${args.token}`);
+        }
         return answer;
       },
     },
@@ -115,18 +245,22 @@ async function synthesizeNow(dir: string, stack: string, stackConfig?: StackConf
     }
   };
 
-  let loaded: unknown;
-  try {
-    loaded = require(project.main);
-  } catch (e) {
-    const why = escapeControl((e instanceof Error ? e.message : String(e)).split("\n")[0]);
-    throw new StackFileError(`Pulumi.yaml: main: cannot load ${project.main}: ${why}`);
-  }
-  const program = (typeof loaded === "function" ? loaded : () => Promise.resolve(loaded)) as () => Promise<unknown>;
-  const outputs = (await pulumi.runtime.runInPulumiStack(program)) as unknown as StackOutputs;
-  // Registrations still in flight when the outputs resolved.
-  await pulumi.runtime.disconnect();
+  // The engine tells the program its project directory (PULUMI_NODEJS_ROOT_DIRECTORY, read by
+  // pulumi.runtime.getRootDirectory); the mock runtime does not, so synth sets it as the engine would.
+  const previousRoot = setRootDirectory(project.dir);
 
+  const program = await loadProgram(project);
+  let outputs: StackOutputs;
+  try {
+    outputs = (await pulumi.runtime.runInPulumiStack(program)) as unknown as StackOutputs;
+    // Registrations still in flight when the outputs resolved.
+    await pulumi.runtime.disconnect();
+  } catch (e) {
+    throw programFailure(project, e, offline.gap);
+  } finally {
+    offline.gap = undefined;
+    setRootDirectory(previousRoot);
+  }
   const objects = resources.filter((r) => isKube(r.type)).map((r) => r.inputs as KubeObject);
   return { project, stack, resources, objects, outputs };
 }

@@ -3,12 +3,12 @@ import { ROUTER_DEFINITIONS, type RouterName } from "../components/routing";
 import { synthesize, type KubeObject } from "../stacks/synth";
 import { apiServerProblems, MAX_OBJECT_BYTES } from "./apiserver";
 import { compareQuantity, parseCidr, parseQuantity } from "./apiserver/formats";
-import { clone, shippedConfig, STACKS, synthShipped, tempProject } from "./helpers";
+import { clone, fixtureConfig, STACKS, synthFixture, tempProject } from "./helpers";
 import { validateObject } from "./kube-schemas";
 
 /** The production fleet on another router, so its Ingresses and Istio objects are rendered too. */
 async function renderOn(router: RouterName): Promise<KubeObject[]> {
-  const c = clone(shippedConfig("production"));
+  const c = clone(fixtureConfig("production"));
   c.router = router;
   c.routers = {
     istio: { gateways: ["istio-ingress/ml-gateway"] },
@@ -54,7 +54,7 @@ const container = (d: KubeObject) => d.spec.template.spec.containers[0];
 describe("API server oracle (test/apiserver.ts)", () => {
   before(async function () {
     this.timeout(240000);
-    for (const s of STACKS) rendered.set(s, (await synthShipped(s)).objects);
+    for (const s of STACKS) rendered.set(s, (await synthFixture(s)).objects);
     for (const r of ["istio", "nginx", "alb"] as const) rendered.set(`production on ${r}`, await renderOn(r));
   });
 

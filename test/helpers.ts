@@ -7,17 +7,24 @@ import { readProject, readStackConfig } from "../stacks/stackfile";
 import { synthesize, type KubeObject, type SynthResult } from "../stacks/synth";
 
 export const ROOT = path.resolve(__dirname, "..");
+/**
+ * The tests' project (test/fixtures/project): this repository's program with stack files tests
+ * may pin. The shipped Pulumi.staging.yaml and Pulumi.production.yaml at the root are examples
+ * a user edits freely; only test/stacks/shipped.test.ts reads them, and pins none of their content.
+ */
+export const FIXTURE = path.join(ROOT, "test", "fixtures", "project");
+/** The fixture project's stacks. */
 export const STACKS = ["staging", "production"] as const;
 
-/** The decoded `modelship:` config of a shipped stack file, as the program receives it. */
-export function shippedConfig(stack: string): Record<string, any> {
-  return modelshipKeys(readStackConfig(readProject(ROOT), stack).config) as Record<string, any>;
+/** The decoded `modelship:` config of a fixture stack file, as the program receives it. */
+export function fixtureConfig(stack: string): Record<string, any> {
+  return modelshipKeys(readStackConfig(readProject(FIXTURE), stack).config) as Record<string, any>;
 }
 
 const cache = new Map<string, Promise<SynthResult>>();
-/** Synth of a shipped stack, once per test run. */
-export function synthShipped(stack: string): Promise<SynthResult> {
-  if (!cache.has(stack)) cache.set(stack, synthesize(ROOT, stack));
+/** Synth of a fixture stack, once per test run. */
+export function synthFixture(stack: string): Promise<SynthResult> {
+  if (!cache.has(stack)) cache.set(stack, synthesize(FIXTURE, stack));
   return cache.get(stack)!;
 }
 

@@ -1,16 +1,16 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT, find, synthShipped } from "./helpers";
+import { ROOT, find, synthFixture } from "./helpers";
 import { modelModule, schemaVersion, validateObject } from "./kube-schemas";
 
 describe("upstream schema validation", () => {
   it("rejects a broken object, so a pass means something", async () => {
-    const d = structuredClone(find((await synthShipped("staging")).objects, "Deployment", "fraud-detector-blue"));
+    const d = structuredClone(find((await synthFixture("staging")).objects, "Deployment", "fraud-detector-blue"));
     await validateObject(d);
     d.spec.template.spec.containers[0].ports[0].containerPort = "http";
     await assert.rejects(validateObject(d), /containerPort/);
-    const h = structuredClone(find((await synthShipped("staging")).objects, "HorizontalPodAutoscaler", "fraud-detector-blue"));
+    const h = structuredClone(find((await synthFixture("staging")).objects, "HorizontalPodAutoscaler", "fraud-detector-blue"));
     delete h.spec.scaleTargetRef;
     await assert.rejects(validateObject(h), /scaleTargetRef/);
   });

@@ -1,5 +1,6 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { awsSdk } from "./sdk";
+import type { S3Bucket } from "./types";
 import { tlsOnlyBucketPolicy } from "./documents";
 
 export interface ModelArtifactsArgs {
@@ -11,15 +12,16 @@ export interface ModelArtifactsArgs {
 
 /** The bucket model artifacts live in: versioned, encrypted, private, TLS only. */
 export class ModelArtifacts extends pulumi.ComponentResource {
-  readonly bucket: aws.s3.Bucket;
+  readonly bucket: S3Bucket;
 
   constructor(name: string, args: ModelArtifactsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("modelship:aws:ModelArtifacts", name, {}, opts);
+    const sdk = awsSdk();
     const parent = { parent: this };
-    this.bucket = new aws.s3.Bucket(name, { bucket: args.bucket, forceDestroy: false }, parent);
+    this.bucket = new sdk.s3.Bucket(name, { bucket: args.bucket, forceDestroy: false }, parent);
     const bucket = this.bucket.bucket;
-    new aws.s3.BucketVersioning(name, { bucket, versioningConfiguration: { status: "Enabled" } }, parent);
-    new aws.s3.BucketServerSideEncryptionConfiguration(
+    new sdk.s3.BucketVersioning(name, { bucket, versioningConfiguration: { status: "Enabled" } }, parent);
+    new sdk.s3.BucketServerSideEncryptionConfiguration(
       name,
       {
         bucket,
@@ -32,14 +34,14 @@ export class ModelArtifacts extends pulumi.ComponentResource {
       },
       parent,
     );
-    const block = new aws.s3.BucketPublicAccessBlock(
+    const block = new sdk.s3.BucketPublicAccessBlock(
       name,
       { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
       parent,
     );
     // After the public access block, so the policy is never briefly evaluated without it.
-    new aws.s3.BucketPolicy(name, { bucket, policy: tlsOnlyBucketPolicy(args.bucket) }, { parent: this, dependsOn: [block] });
-    new aws.s3.BucketLifecycleConfiguration(
+    new sdk.s3.BucketPolicy(name, { bucket, policy: tlsOnlyBucketPolicy(args.bucket) }, { parent: this, dependsOn: [block] });
+    new sdk.s3.BucketLifecycleConfiguration(
       name,
       {
         bucket,

@@ -1,5 +1,6 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { awsSdk } from "./sdk";
+import type { IamRole } from "./types";
 import { artifactReadPolicy, irsaTrustPolicy } from "./documents";
 
 export interface TrackIdentityArgs {
@@ -15,17 +16,18 @@ export interface TrackIdentityArgs {
 
 /** IRSA: an IAM role only this track's ServiceAccount can assume, reading only its model's prefix. */
 export class TrackIdentity extends pulumi.ComponentResource {
-  readonly role: aws.iam.Role;
+  readonly role: IamRole;
   readonly roleArn: pulumi.Output<string>;
 
   constructor(name: string, args: TrackIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("modelship:aws:TrackIdentity", name, {}, opts);
-    this.role = new aws.iam.Role(
+    const sdk = awsSdk();
+    this.role = new sdk.iam.Role(
       name,
       { name: args.roleName, assumeRolePolicy: irsaTrustPolicy(args.oidcProviderArn, args.oidcProviderUrl, args.namespace, args.serviceAccount) },
       { parent: this },
     );
-    new aws.iam.RolePolicy(name, { role: this.role.name, policy: artifactReadPolicy(args.bucket, args.prefix, args.kmsKeyArn) }, { parent: this });
+    new sdk.iam.RolePolicy(name, { role: this.role.name, policy: artifactReadPolicy(args.bucket, args.prefix, args.kmsKeyArn) }, { parent: this });
     this.roleArn = this.role.arn;
     this.registerOutputs({ roleArn: this.roleArn });
   }

@@ -1,5 +1,6 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { awsSdk } from "./sdk";
+import type { EcrRepository } from "./types";
 import { ecrLifecyclePolicy } from "./documents";
 
 export interface ModelRepositoryArgs {
@@ -12,12 +13,13 @@ export interface ModelRepositoryArgs {
 
 /** The model's image repository: scanned on push, immutable tags, encrypted, pruned. */
 export class ModelRepository extends pulumi.ComponentResource {
-  readonly repository: aws.ecr.Repository;
+  readonly repository: EcrRepository;
   readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: ModelRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("modelship:aws:ModelRepository", name, {}, opts);
-    this.repository = new aws.ecr.Repository(
+    const sdk = awsSdk();
+    this.repository = new sdk.ecr.Repository(
       name,
       {
         name: args.repositoryName,
@@ -27,7 +29,7 @@ export class ModelRepository extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.ecr.LifecyclePolicy(name, { repository: this.repository.name, policy: ecrLifecyclePolicy(args.keepImages, args.untaggedExpiryDays) }, { parent: this });
+    new sdk.ecr.LifecyclePolicy(name, { repository: this.repository.name, policy: ecrLifecyclePolicy(args.keepImages, args.untaggedExpiryDays) }, { parent: this });
     this.url = this.repository.repositoryUrl;
     this.registerOutputs({ url: this.url });
   }

@@ -1,3 +1,5 @@
 export * from "./schema";
 export * from "./validate";
 export * from "./quality";
+export * from "./stack";
+export * from "./args";

@@ -18,7 +18,9 @@ import { checked, dns1035, dns1123, echo, expected, IMAGE, int, isDigestPinned, 
 
 export { ECHO_MAX, echo, expected, isDigestPinned, MAX_STRING } from "./primitives";
 
+/** The two long-lived tracks of every model; roles (stable, candidate) move between them. */
 export const COLOURS = ["blue", "green"] as const;
+/** A track's colour: blue or green. */
 export type Colour = (typeof COLOURS)[number];
 export const otherColour = (c: Colour): Colour => (c === "blue" ? "green" : "blue");
 
@@ -710,18 +712,35 @@ export const fleetSchemaFor = (stack?: string) =>
 
 export const fleetSchema = fleetSchemaFor();
 
+/** The `modelship:` config as a stack file (or a program) writes it, before defaults are filled in. */
 export type FleetInput = z.input<typeof fleetSchema>;
+/**
+ * One `modelship:models[]` entry as a stack file writes it: what `ModelServing` takes as
+ * `args.model`. Its server's preset and the schema's defaults fill in what it leaves out.
+ */
+export type ModelInput = z.input<typeof modelObject>;
+/** The fleet-level keys a model's objects depend on: everything but `models` and `createNamespace`. */
+export const FLEET_SETTING_KEYS = ["environment", "namespace", "router", "routers", "networkPolicy", "monitoring", "aws", "secrets", "modelCopy", "keda"] as const;
+/**
+ * The fleet-level keys (FLEET_SETTING_KEYS) as a stack file writes them: what `ModelServing` takes
+ * as `args.fleet`. `environment` and `namespace` may be left out here (see ModelServingArgs).
+ */
+export type FleetSettingsInput = Omit<FleetInput, "models" | "createNamespace" | "environment" | "namespace"> & Partial<Pick<FleetInput, "environment" | "namespace">>;
 type ParsedFleet = z.output<typeof fleetSchema>;
 export type ParsedModel = ParsedFleet["models"][number];
 export type RouterSettings = ParsedFleet["routers"];
 
-/** A model with every router-dependent default resolved. */
+/** A model with every default resolved, the router-dependent ones included. */
 export type ModelConfig = Omit<ParsedModel, "router" | "steps" | "idle"> & {
   router: RouterName;
   steps: number[];
   idle: "warm" | "cold";
 };
+/** The validated `modelship:` config with every default resolved, as the program renders it. */
 export type FleetConfig = Omit<ParsedFleet, "models"> & { models: ModelConfig[] };
+/** The resolved fleet-level keys a model's objects depend on (FLEET_SETTING_KEYS). */
+export type FleetSettings = Pick<FleetConfig, (typeof FLEET_SETTING_KEYS)[number]>;
+/** One track of a resolved model: version, image, model URI and weight. */
 export type TrackConfig = ModelConfig["tracks"][Colour];
 
 /** Fills the defaults that depend on the chosen router. */

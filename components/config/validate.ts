@@ -38,9 +38,13 @@ export function reportLines(stackFile: string, problems: readonly { path: string
 import { nearest } from "./suggest";
 import { FORBIDDEN_VOLUME_SOURCES } from "./pod";
 
+/** The Pulumi config namespace modelship reads: `modelship:<key>` in `Pulumi.<stack>.yaml`. */
 export const CONFIG_NAMESPACE = "modelship";
 
-/** A config rejection: every problem, each naming the stack file and the key path. */
+/**
+ * A config rejection, thrown before any resource is registered: every problem, each naming where
+ * it is (the stack file, or a component) and its key or argument path.
+ */
 export class ConfigError extends Error {
   constructor(
     readonly stackFile: string,
@@ -84,7 +88,25 @@ export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): st
   return [...new Set(keys)];
 }
 
-function problemsOf(error: z.ZodError): { path: string; message: string }[] {
+/**
+ * How a report names a place in the config: a stack file's key paths (`keyPath`) or a component's
+ * argument paths (`argsPath`). `text` rewrites the key paths the schema's own messages mention.
+ */
+export interface ProblemPaths {
+  path(path: readonly PropertyKey[]): string;
+  text(message: string): string;
+}
+
+/** The stack file's own naming: `modelship:models[1].tracks.green.weight`. */
+export const STACK_FILE_PATHS: ProblemPaths = { path: keyPath, text: (m) => m };
+
+/** `("args.config", ["models", 1, "weight"])` → `args.config.models[1].weight`. */
+export function argsPath(root: string, path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : `${acc}.${keySegment(seg)}`), root);
+}
+
+function problemsOf(error: z.ZodError, paths: ProblemPaths): { path: string; message: string }[] {
+  const keyPath = paths.path;
   return error.issues.flatMap((iss) => {
     if (iss.code === "unrecognized_keys") {
       const known = knownKeysAt(fleetSchema, iss.path);
@@ -100,7 +122,7 @@ function problemsOf(error: z.ZodError): { path: string; message: string }[] {
     if (iss.code === "invalid_key" && iss.issues.length > 0) return [{ path: keyPath(iss.path), message: iss.issues.map((k) => k.message).join("; ") }];
     // zod's own wording for a wrong type is "Invalid input: expected X, received Y".
     const wrongType = /^Invalid input: expected (\w+), received (\w+)$/.exec(iss.message);
-    const message = !wrongType ? iss.message : wrongType[2] === "undefined" ? "required" : `expected ${wrongType[1]}, got ${wrongType[2]}`;
+    const message = !wrongType ? paths.text(iss.message) : wrongType[2] === "undefined" ? "required" : `expected ${wrongType[1]}, got ${wrongType[2]}`;
     return [{ path: keyPath(iss.path), message }];
   });
 }
@@ -116,16 +138,32 @@ function protoKeys(v: unknown, at: PropertyKey[], depth = 0): PropertyKey[][] {
   );
 }
 
+// Configs parseFleetConfig returned: already checked, so a component handed one skips the schema.
+const parsed = new WeakSet<object>();
+
+/** Whether `config` is a FleetConfig parseFleetConfig returned (not a copy of one). */
+export const isParsedFleet = (config: unknown): config is FleetConfig => typeof config === "object" && config !== null && parsed.has(config);
+
 /**
  * Validates the raw `modelship:` config (key → value, without the namespace) and resolves
  * router-dependent defaults. Throws ConfigError before anything else happens.
  */
 export function parseFleetConfig(raw: Record<string, unknown>, stackFile: string): FleetConfig {
-  const proto = protoKeys(raw, []);
-  if (proto.length > 0) throw new ConfigError(stackFile, proto.map((p) => ({ path: keyPath(p), message: PROTO_MESSAGE })));
   // The stack the file belongs to (Pulumi.<stack>.yaml): its production rules follow the stack.
   const stack = /^Pulumi\.(.+)\.yaml$/.exec(stackFile)?.[1];
-  const result = fleetSchemaFor(stack).safeParse(raw);
-  if (!result.success) throw new ConfigError(stackFile, problemsOf(result.error));
-  return resolveFleet(result.data);
+  return parseFleetWith(raw, { source: stackFile, stack, paths: STACK_FILE_PATHS });
+}
+
+/**
+ * parseFleetConfig for a component's arguments: the same schema and rules, with problems named by
+ * `paths` (argument paths) and reported as coming from `source` (e.g. `ModelServing "chat"`).
+ */
+export function parseFleetWith(raw: Record<string, unknown>, o: { source: string; stack?: string; paths: ProblemPaths }): FleetConfig {
+  const proto = protoKeys(raw, []);
+  if (proto.length > 0) throw new ConfigError(o.source, proto.map((p) => ({ path: o.paths.path(p), message: PROTO_MESSAGE })));
+  const result = fleetSchemaFor(o.stack).safeParse(raw);
+  if (!result.success) throw new ConfigError(o.source, problemsOf(result.error, o.paths));
+  const fleet = resolveFleet(result.data);
+  parsed.add(fleet);
+  return fleet;
 }

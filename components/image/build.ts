@@ -1,7 +1,8 @@
-import * as aws from "@pulumi/aws";
-import * as docker from "@pulumi/docker";
+import type * as Docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import { awsSdk } from "../aws/sdk";
+import { requirePeer } from "../peer";
 
 /**
  * Where the paths of a build are read from. `projectDir` holds Pulumi.yaml: a model's
@@ -52,7 +53,9 @@ export class ModelImage extends pulumi.ComponentResource {
   constructor(name: string, args: ModelImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("modelship:image:ModelImage", name, {}, opts);
     const registry = pulumi.output(args.repositoryUrl).apply((url) => url.split("/")[0]);
-    const token = aws.ecr.getAuthorizationTokenOutput({}, { parent: this });
+    // Both SDKs load here, on the first build, never for a fleet that builds nothing.
+    const docker = requirePeer<typeof Docker>("@pulumi/docker", "An image build (a track with `build`)");
+    const token = awsSdk().ecr.getAuthorizationTokenOutput({}, { parent: this });
     const where = args.paths ?? { projectDir: process.cwd(), workDir: process.cwd() };
     const image = new docker.Image(
       name,

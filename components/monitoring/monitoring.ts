@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Manifest } from "../kube";
 import { registerManifest } from "../register";
 
+/** Monitoring objects and what they observe. */
 export interface MonitoringArgs {
   objects: Manifest[];
   /** What the objects observe; they are created after it. */

@@ -1,7 +1,9 @@
 // What each router can express, as data: the schema rejects a config a router cannot
 // honour before any resource exists, and capacity planning asks how capacity follows weight.
 
+/** The routers a model may use (`router:`), each a way to split traffic between the tracks. */
 export const ROUTER_NAMES = ["service", "replicas", "gateway-api", "istio", "nginx", "alb"] as const;
+/** One of ROUTER_NAMES. */
 export type RouterName = (typeof ROUTER_NAMES)[number];
 
 /** Delivery features a model's `route` can ask for. */
@@ -17,6 +19,7 @@ export const FEATURES = {
 } as const;
 export type Feature = keyof typeof FEATURES;
 
+/** What a router can express, as data: the schema rejects a config its router cannot honour. */
 export interface RouterCapabilities {
   readonly name: RouterName;
   /**
@@ -40,6 +43,7 @@ export interface RouterCapabilities {
 
 const CANARY_STEPS = [10, 25, 50, 100] as const;
 
+/** Each router's capabilities, by name. */
 export const ROUTERS: Readonly<Record<RouterName, RouterCapabilities>> = {
   service: {
     name: "service",

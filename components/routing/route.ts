@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Manifest } from "../kube";
 import { registerManifest } from "../register";
 
+/** The routing objects of one model and what they wait for. */
 export interface ModelRouteArgs {
   /** The routing objects, as the model's router renders them. */
   objects: Manifest[];
@@ -12,7 +13,10 @@ export interface ModelRouteArgs {
   readiness: pulumi.Resource[];
 }
 
-/** The routing objects of one model. */
+/**
+ * The routing objects of one model (as its router renders them): the only objects a weight change
+ * touches. They change only after every track they send traffic to is ready.
+ */
 export class ModelRoute extends pulumi.ComponentResource {
   readonly objects: pulumi.CustomResource[];
 

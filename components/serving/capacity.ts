@@ -29,6 +29,7 @@ export type CapacityMode = "traffic" | "replica-ratio";
 /** stable: the known-good track; candidate: being rolled out; previous: a demoted stable kept for rollback; retired: idle. */
 export type TrackRole = "stable" | "candidate" | "previous" | "retired";
 
+/** A track's planned size: its role in the rollout, the weight it is sized for, and its replica range. */
 export interface TrackCapacity {
   role: TrackRole;
   /** 0 means the track runs no pods (and has no HorizontalPodAutoscaler). */

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { modelAwsPlan, ModelRepository, TrackIdentity } from "../aws";
-import type { Colour, FleetConfig, ModelConfig } from "../config/schema";
+import { servingConfig } from "../config/args";
+import type { Colour, FleetConfig, FleetSettingsInput, ModelConfig, ModelInput } from "../config/schema";
 import { ModelImage, type ProgramPaths } from "../image";
 import { modelMonitoringObjects, Monitoring, routeWeightRule } from "../monitoring";
 import { ingressPeers, ModelRoute, ROUTER_DEFINITIONS, ROUTERS } from "../routing";
@@ -10,19 +11,33 @@ import { modelLabels } from "./labels";
 import { envSecretName, networkPolicySpec, referencedSecrets } from "./manifests";
 import { ServingTrack } from "./track";
 
+/**
+ * One model's arguments, shaped like one stack-file entry: `model` is a `modelship:models[]` entry
+ * and `fleet` the fleet-level keys, as a stack file writes them (or as fleetConfigFromStack()
+ * returns them). Both go through the stack file's schema; a bad value throws before any resource.
+ */
 export interface ModelServingArgs {
-  /** The namespace, as an output of the resource that creates it (when one does). */
-  namespace: pulumi.Input<string>;
-  model: ModelConfig;
-  /** Stack-wide settings: namespace, router settings, network policy, secrets. */
-  fleet: Pick<FleetConfig, "namespace" | "routers" | "networkPolicy" | "secrets" | "monitoring" | "aws" | "modelCopy" | "keda">;
+  /** The model, as one `modelship:models[]` entry. Its weights decide traffic; changing one never touches a pod template. */
+  model: ModelInput | ModelConfig;
+  /**
+   * The fleet-level keys (environment, namespace, router, routers, networkPolicy, monitoring, aws,
+   * secrets, modelCopy, keda). A whole FleetConfig may be passed: its `models` are ignored.
+   * `environment` defaults to production on a stack named production, else development.
+   */
+  fleet?: FleetSettingsInput | FleetConfig;
+  /**
+   * The namespace, as the output of the resource that creates it (when one does), so the model
+   * waits for it. Its value must equal `fleet.namespace`: the name is given once. Without
+   * `fleet.namespace`, a plain string here names it.
+   */
+  namespace?: pulumi.Input<string>;
   /** Provider options for AWS resources (an explicit region, when configured). */
   awsOpts?: pulumi.ComponentResourceOptions;
   /** Where the program runs, for the paths of image builds. */
   paths?: ProgramPaths;
 }
 
-/** What a stack reports per model (stack output `models`), plain data. */
+/** What a stack reports per model (stack output `models`), plain data: versions, weights, replicas, endpoints. */
 export interface ModelSummary {
   name: string;
   router: string;
@@ -33,17 +48,36 @@ export interface ModelSummary {
   tracks: Record<Colour, { version: string; image: string; weight: number; service: string } & TrackCapacity>;
 }
 
-/** One model: two tracks, the route between them, and its network policy. */
+/**
+ * One model: two long-lived tracks (blue and green), the route that splits traffic between them
+ * by the model's weights, its network policy and monitoring. A weight change touches only the
+ * route, never a pod template; the stable track keeps its full capacity for the whole rollout.
+ */
 export class ModelServing extends pulumi.ComponentResource {
+  /** The two tracks, by colour. */
   readonly tracks: Record<Colour, ServingTrack>;
+  /** Each track's planned replicas, from its weight and the next canary step. */
   readonly capacity: Record<Colour, TrackCapacity>;
+  /** Where live traffic reaches the model. */
   readonly live: pulumi.Output<string>;
+  /** Where the candidate is reached directly, when the router offers it. */
   readonly preview?: pulumi.Output<string>;
+  /** What the stack reports for this model (plain data). */
   readonly summary: pulumi.Output<ModelSummary>;
 
   constructor(name: string, args: ModelServingArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validated before the component itself registers, so a bad argument leaves nothing behind.
+    const source = `ModelServing ${JSON.stringify(name)}`;
+    const namespaceIsOutput = args.namespace !== undefined && typeof args.namespace !== "string";
+    const plainNamespace = typeof args.namespace === "string" ? args.namespace : undefined;
+    const { model, fleet } = servingConfig(source, { model: args.model, fleet: args.fleet, namespace: plainNamespace, namespaceIsOutput }, pulumi.getStack());
     super("modelship:serving:ModelServing", name, {}, opts);
-    const { model, namespace, fleet } = args;
+    const namespace = !namespaceIsOutput
+      ? fleet.namespace
+      : pulumi.output(args.namespace!).apply((ns) => {
+          if (ns !== fleet.namespace) throw new Error(`${source}: args.namespace: expected the namespace args.fleet.namespace names (${JSON.stringify(fleet.namespace)}), got ${JSON.stringify(ns)}: give the namespace once`);
+          return ns;
+        });
     const parent = { parent: this };
 
     const secretNames = referencedSecrets(model);

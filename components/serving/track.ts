@@ -6,6 +6,7 @@ import { podLabels, SIZED_FOR_ANNOTATION, trackLabels, trackName } from "./label
 import { deploymentSpec, hasPods, hpaSpec, pdbSpec, trackServiceSpec, type PodContext } from "./manifests";
 import { SCALED_OBJECT, scaledObjectSpec, scalesWithKeda, TRANSFER_HPA_OWNERSHIP, type ScalerContext } from "./scaler";
 
+/** One track's arguments: a resolved model (ModelServing resolves it), its colour and planned capacity. */
 export interface ServingTrackArgs {
   namespace: pulumi.Input<string>;
   model: ModelConfig;
@@ -23,7 +24,10 @@ export interface ServingTrackArgs {
   scaler?: ScalerContext;
 }
 
-/** One colour of one model: its pods, their autoscaling, disruption budget and Service. */
+/**
+ * One colour of one model: its pods, their autoscaling, disruption budget and Service. Version and
+ * weight never appear in its names or selectors, so a weight change never touches its pod template.
+ */
 export class ServingTrack extends pulumi.ComponentResource {
   readonly deployment: k8s.apps.v1.Deployment;
   readonly service: k8s.core.v1.Service;

@@ -45,9 +45,12 @@ export interface CommandContext {
  * - 0 ok: done, or nothing to do;
  * - 1 refused or invalid config: the command does not apply, or the stack file does not validate
  *   — unreadable (EISDIR, EACCES), malformed YAML, alias bombs, values nested too deep or too
- *   long, a bad Pulumi.yaml or a program that is not modelship's included: one line each, naming
- *   the file and key path, never a stack trace (analyze: the verdict is fail; advance: a model
- *   was rolled back);
+ *   long, a bad Pulumi.yaml (a runtime other than nodejs, a `main` that does not exist or does
+ *   not load), a --project-dir that is no directory, a user's program that throws, calls a
+ *   provider function synth cannot answer offline, or is not modelship's included: one line
+ *   each, naming the file and key path, never a stack trace (analyze: the verdict is fail;
+ *   advance: a model was rolled back). Exit 70 (bin/modelship.js) is left for modelship's own
+ *   defects: an error thrown by its own code;
  * - 2 held: analyze inconclusive, advance held a model (only those two);
  * - 3 usage error, or an error that took no action (analyze and advance: every error, a bad
  *   config included, since 1 and 2 are verdicts there);

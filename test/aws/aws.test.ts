@@ -8,7 +8,7 @@ import { POLICIES } from "../../policies/policies";
 import { programPaths } from "../../stacks/paths";
 import { SECRET_PLACEHOLDER } from "../../stacks/stackfile";
 import { synthesize, type RegisteredResource, type SynthResult } from "../../stacks/synth";
-import { clone, find, ROOT, shippedConfig, synthShipped, tempProject } from "../helpers";
+import { clone, find, FIXTURE, ROOT, fixtureConfig, synthFixture, tempProject } from "../helpers";
 
 const of = (r: SynthResult, type: string) => r.resources.filter((x) => x.type === type);
 const named = (r: SynthResult, type: string, name: string) => {
@@ -23,7 +23,7 @@ describe("AWS integration and image supply chain (mocks)", function () {
   this.timeout(120_000);
   let staging: SynthResult;
   before(async () => {
-    staging = await synthShipped("staging");
+    staging = await synthFixture("staging");
   });
 
   it("gives each model an ECR repository: scan on push, immutable tags, encrypted, pruned", () => {
@@ -91,7 +91,7 @@ describe("AWS integration and image supply chain (mocks)", function () {
   });
 
   it("adds kms:Decrypt on the key, and KMS encryption, when a key is given", async () => {
-    const c = clone(shippedConfig("staging"));
+    const c = clone(fixtureConfig("staging"));
     const key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     c.aws.kmsKeyArn = key;
     const r = await synthesize(tempProject("staging", c), "staging");
@@ -120,8 +120,8 @@ describe("AWS integration and image supply chain (mocks)", function () {
   // engine starts providers in the program's directory: for a `main` that is a file, the directory
   // of that file (pulumi pkg/engine/project.go getPwdMain), here stacks/, not the project root.
   it("gives the Docker provider a context and Dockerfile that exist where the provider looks for them", () => {
-    const main = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).main as string;
-    const abs = path.resolve(ROOT, main);
+    const main = YAML.parse(fs.readFileSync(path.join(FIXTURE, "Pulumi.yaml"), "utf8")).main as string;
+    const abs = path.resolve(FIXTURE, main);
     const providerDir = fs.statSync(abs).isDirectory() ? abs : path.dirname(abs);
     for (const image of of(staging, "docker:index/image:Image")) {
       const { context, dockerfile } = image.inputs.build;
@@ -140,11 +140,13 @@ describe("AWS integration and image supply chain (mocks)", function () {
     assert.deepEqual(at("/srv/repo", ".", "Dockerfile"), { context: ".", dockerfile: "Dockerfile" });
     assert.deepEqual(at("/srv/repo/stacks", ".", "Dockerfile"), { context: "..", dockerfile: "../Dockerfile" });
     // The program's own directory is where Pulumi runs it; the project is the one above it.
-    assert.deepEqual(programPaths(path.join(ROOT, "stacks")), { projectDir: ROOT, workDir: path.join(ROOT, "stacks") });
+    // Without the engine's root directory (it is "" outside a program run), the nearest Pulumi.yaml.
+    assert.deepEqual(programPaths(path.join(ROOT, "stacks"), ""), { projectDir: ROOT, workDir: path.join(ROOT, "stacks") });
+    assert.deepEqual(programPaths(path.join(ROOT, "stacks"), path.join(ROOT, "examples")), { projectDir: path.join(ROOT, "examples"), workDir: path.join(ROOT, "stacks") });
   });
 
   it("creates nothing on AWS when it is off", async () => {
-    const r = await synthShipped("production");
+    const r = await synthFixture("production");
     assert.equal(r.resources.filter((x) => x.type.startsWith("aws:") || x.type.startsWith("docker:")).length, 0);
   });
 
@@ -168,7 +170,7 @@ describe("AWS integration and image supply chain (mocks)", function () {
 
   describe("config errors", () => {
     const rejects = (edit: (c: any) => void, line: string) => {
-      const c = clone(shippedConfig("staging"));
+      const c = clone(fixtureConfig("staging"));
       edit(c);
       assert.throws(() => parseFleetConfig(c, "Pulumi.staging.yaml"), (e: Error) => e instanceof ConfigError && e.message.split("\n").includes(line));
     };

@@ -9,7 +9,7 @@ import * as YAML from "yaml";
 import { deploymentSettings, PATHS, readDeploymentsConfig } from "../../stacks/deployments/settings";
 import { readProject, readStackConfig } from "../../stacks/stackfile";
 import { synthesize } from "../../stacks/synth";
-import { ROOT } from "../helpers";
+import { FIXTURE, ROOT } from "../helpers";
 import { git, removeSandboxes, runStep, runStepAsync, sandbox, stepEnv, type Fake, type Step } from "./steps";
 import { workflowParser } from "./workflow-parser";
 
@@ -579,7 +579,7 @@ describe("Workflow scripts, executed: no verdict, no action", function () {
     }
 
     it("the real `modelship status --json` gives what the step reads: one model, its name and stable track", () => {
-      const r = spawnSync(process.execPath, ["stacks/bin/modelship.js", "status", "--stack", "production", "--model", "fraud-detector", "--json"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+      const r = spawnSync(process.execPath, [path.join(ROOT, "stacks", "bin", "modelship.js"), "status", "--stack", "production", "--model", "fraud-detector", "--json"], { cwd: FIXTURE, encoding: "utf8", timeout: 60_000 });
       assert.equal(r.status, 0, r.stderr);
       const s = JSON.parse(r.stdout);
       assert.equal(s.models.length, 1);

@@ -6,7 +6,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { main } from "../../stacks/cli";
 import { EXIT } from "../../stacks/commands/types";
-import { clone, shippedConfig, tempProject } from "../helpers";
+import { clone, fixtureConfig, tempProject } from "../helpers";
 
 const FILE = "Pulumi.staging.yaml";
 
@@ -41,7 +41,7 @@ const copyAs = (c: any, name: string) => {
 };
 
 const withConfig = (edit: (c: any) => void) => {
-  const c = clone(shippedConfig("staging"));
+  const c = clone(fixtureConfig("staging"));
   edit(c);
   return tempProject("staging", c);
 };
@@ -71,7 +71,7 @@ describe("bad input (issue 14)", function () {
 
   describe("5: values lost on the way in", () => {
     it("an empty modelship:namespace is not a namespace called null", async () => {
-      const c = shippedConfig("staging");
+      const c = fixtureConfig("staging");
       const dir = tempProject("staging", YAML.stringify({ config: { "modelship:namespace": null, ...Object.fromEntries(Object.entries(c).filter(([k]) => k !== "namespace").map(([k, v]) => [`modelship:${k}`, v])) } }));
       const err = await rejected(dir, { lines: 1 });
       assert.match(err[0], /^Pulumi\.staging\.yaml: modelship:namespace: required/);
@@ -84,7 +84,7 @@ describe("bad input (issue 14)", function () {
 
     for (const [yaml, shown] of [[".nan", ".nan"], [".inf", ".inf"], ["-.inf", "-.inf"]]) {
       it(`${yaml} is reported as ${shown}`, async () => {
-        const text = YAML.stringify({ config: { ...Object.fromEntries(Object.entries(shippedConfig("staging")).map(([k, v]) => [`modelship:${k}`, v])) } }).replace(/weight: 100/, `weight: ${yaml}`);
+        const text = YAML.stringify({ config: { ...Object.fromEntries(Object.entries(fixtureConfig("staging")).map(([k, v]) => [`modelship:${k}`, v])) } }).replace(/weight: 100/, `weight: ${yaml}`);
         const err = await rejected(tempProject("staging", text), { lines: 1 });
         assert.match(err[0], new RegExp(`^Pulumi\\.staging\\.yaml: modelship:models\\[0\\]\\.tracks\\.\\w+\\.weight: .*got ${shown.replace(/\./g, "\\.")}$`));
       });

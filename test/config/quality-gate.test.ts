@@ -7,7 +7,7 @@ import * as path from "path";
 import { ConfigError, parseFleetConfig } from "../../components/config";
 import { qualityGate } from "../../components/config/quality";
 import { main } from "../../stacks/cli";
-import { clone, shippedConfig, tempProject } from "../helpers";
+import { clone, fixtureConfig, tempProject } from "../helpers";
 
 const PROD = "Pulumi.production.yaml";
 
@@ -23,7 +23,7 @@ function problems(raw: Record<string, any>): string[] {
 
 /** Production, fraud-detector mid-canary at 50% on green, with the given recorded metrics. */
 function atHalf(metrics?: Record<string, number>, edit: (m: any) => void = () => undefined) {
-  const raw = clone(shippedConfig("production"));
+  const raw = clone(fixtureConfig("production"));
   const m = raw.models[0];
   m.tracks.blue.weight = 50;
   m.tracks.green.weight = 50;
@@ -78,7 +78,7 @@ describe("quality gate in the schema", () => {
   });
 
   it("does not brick a file whose stable track predates the thresholds (at 100%, or sharing traffic during a canary)", () => {
-    const raw = clone(shippedConfig("production"));
+    const raw = clone(fixtureConfig("production"));
     // sentiment: stable green at 100%, no metrics recorded; thresholds added afterwards.
     raw.models[1].thresholds = { auc: 0.9 };
     // fraud-detector: stable blue at 90% records an AUC below the new bar; the candidate passes it.

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { ConfigError, parseFleetConfig } from "../../components/config";
-import { clone, shippedConfig, STACKS } from "../helpers";
+import { clone, fixtureConfig, STACKS } from "../helpers";
 
 const PROD = "Pulumi.production.yaml";
 const STAGING = "Pulumi.staging.yaml";
@@ -18,7 +18,7 @@ function rejection(stackFile: string, raw: Record<string, any>): string {
 describe("config schema", () => {
   for (const stack of STACKS) {
     it(`accepts the shipped ${stack} stack file`, () => {
-      const fleet = parseFleetConfig(shippedConfig(stack), `Pulumi.${stack}.yaml`);
+      const fleet = parseFleetConfig(fixtureConfig(stack), `Pulumi.${stack}.yaml`);
       assert.equal(fleet.environment, stack);
       assert.ok(fleet.models.length >= 2);
       for (const m of fleet.models) assert.equal(m.tracks.blue.weight + m.tracks.green.weight, 100);
@@ -26,7 +26,7 @@ describe("config schema", () => {
   }
 
   it("fills production-sane defaults", () => {
-    const raw = shippedConfig("staging");
+    const raw = fixtureConfig("staging");
     const m = raw.models[0];
     delete m.probes;
     delete m.autoscaling;
@@ -43,7 +43,7 @@ describe("config schema", () => {
   });
 
   it("defaults canary steps for weighted routers and idle to cold for the replicas router", () => {
-    const raw = shippedConfig("production");
+    const raw = fixtureConfig("production");
     raw.router = "replicas";
     for (const m of raw.models) delete m.route;
     delete raw.models[0].steps;
@@ -90,7 +90,7 @@ describe("config schema", () => {
 
   for (const c of cases) {
     it(`rejects ${c.name}, naming the stack file and key path`, () => {
-      const raw = clone(shippedConfig(c.stack));
+      const raw = clone(fixtureConfig(c.stack));
       c.edit(raw);
       const lines = rejection(`Pulumi.${c.stack}.yaml`, raw).split("\n");
       assert.ok(lines.includes(c.line), `expected the line\n  ${c.line}\ngot\n  ${lines.join("\n  ")}`);
@@ -98,7 +98,7 @@ describe("config schema", () => {
   }
 
   it("holds a production stack to the production rules whatever modelship:environment says", () => {
-    const raw = clone(shippedConfig("production"));
+    const raw = clone(fixtureConfig("production"));
     raw.environment = "staging";
     raw.models[1].tracks.green.image = "registry.example.com/sentiment:latest";
     const lines = rejection(PROD, raw).split("\n");
@@ -107,9 +107,9 @@ describe("config schema", () => {
       `${PROD}: modelship:models[1].tracks.green.image: production images must be pinned by digest (repo@sha256:...), got "registry.example.com/sentiment:latest"`,
     ]);
     // A qualified stack's file is the bare name's, and the rule follows the file, not the claim.
-    assert.throws(() => parseFleetConfig({ ...clone(shippedConfig("production")), environment: "development" }, PROD), /modelship:environment: expected "production"/);
+    assert.throws(() => parseFleetConfig({ ...clone(fixtureConfig("production")), environment: "development" }, PROD), /modelship:environment: expected "production"/);
     // Other stacks may say what they are; a stack claiming production gets production's rules.
-    const staging = clone(shippedConfig("staging"));
+    const staging = clone(fixtureConfig("staging"));
     staging.environment = "production";
     assert.match(rejection(STAGING, staging), /modelship:models\[0\]\.tracks\.green\.image: production images must be pinned by digest/);
     staging.environment = "development";
@@ -117,7 +117,7 @@ describe("config schema", () => {
   });
 
   it("reports every problem at once", () => {
-    const raw = clone(shippedConfig("production"));
+    const raw = clone(fixtureConfig("production"));
     raw.models[0].tracks.green.weight = 140;
     raw.models[1].port = 0;
     raw.models[1].tracks.blue.wieght = 0;

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { PRESET_NAMES, RECORD } from "../../components/monitoring";
 import { synthesize, type SynthResult } from "../../stacks/synth";
 import { validateObject } from "../kube-schemas";
-import { byKind, clone, find, shippedConfig, STACKS, synthShipped, tempProject } from "../helpers";
+import { byKind, clone, find, fixtureConfig, STACKS, synthFixture, tempProject } from "../helpers";
 import { checkRules } from "./promtool";
 
 const CUSTOM = {
@@ -13,7 +13,7 @@ const CUSTOM = {
 
 /** The staging fleet with its first model on the given preset (and scrape kind). */
 function withPreset(preset: string, kind = "ServiceMonitor"): Record<string, any> {
-  const c = clone(shippedConfig("staging"));
+  const c = clone(fixtureConfig("staging"));
   c.models[0].monitoring = { preset, scrape: { kind }, ...(preset === "custom" ? { custom: CUSTOM } : {}) };
   return c;
 }
@@ -26,15 +26,15 @@ describe("monitoring objects", function () {
 
   for (const stack of STACKS) {
     it(`${stack}: every PrometheusRule passes promtool check rules`, async () => {
-      const r = await synthShipped(stack);
+      const r = await synthFixture(stack);
       const rules = byKind(r.objects, "PrometheusRule");
-      assert.equal(rules.length, shippedConfig(stack).models.length);
+      assert.equal(rules.length, fixtureConfig(stack).models.length);
       checkRules(rules.flatMap((o) => o.spec.groups));
     });
 
     it(`${stack}: every model has a scrape monitor, rules and a dashboard ConfigMap for Grafana`, async () => {
-      const r = await synthShipped(stack);
-      for (const m of shippedConfig(stack).models) {
+      const r = await synthFixture(stack);
+      for (const m of fixtureConfig(stack).models) {
         const monitor = find(r.objects, "ServiceMonitor", m.name);
         assert.equal(monitor.metadata.labels?.release, "kube-prometheus-stack");
         const relabeled = monitor.spec.endpoints[0].relabelings.map((x: any) => x.targetLabel);
@@ -49,11 +49,11 @@ describe("monitoring objects", function () {
     });
 
     it(`${stack}: records each track's configured weight with the route, when asked`, async () => {
-      assert.equal(byKind((await synthShipped(stack)).objects, "PrometheusRule").filter((o) => o.metadata.name.endsWith("-route-weights")).length, 0);
-      const c = clone(shippedConfig(stack));
+      assert.equal(byKind((await synthFixture(stack)).objects, "PrometheusRule").filter((o) => o.metadata.name.endsWith("-route-weights")).length, 0);
+      const c = clone(fixtureConfig(stack));
       c.monitoring = { recordWeights: true };
       const r = await synthesize(tempProject(stack, c), stack);
-      for (const m of shippedConfig(stack).models) {
+      for (const m of fixtureConfig(stack).models) {
         const rule = find(r.objects, "PrometheusRule", `${m.name}-route-weights`);
         assert.equal(rule.metadata.labels?.["app.kubernetes.io/component"], "route");
         const recorded = Object.fromEntries(rule.spec.groups[0].rules.map((x: any) => [x.labels.track, x.expr]));
@@ -85,7 +85,7 @@ describe("monitoring objects", function () {
     assert.ok(kserveAlerts.includes("ModelLatencyP99High"));
     assert.ok(!kserveAlerts.some((a) => /ErrorRatio|Availability/.test(a)), "kserve counts no errors");
 
-    const modelship = alertsOf(await synthShipped("staging"), "fraud-detector");
+    const modelship = alertsOf(await synthFixture("staging"), "fraud-detector");
     for (const a of ["ModelNotLoaded", "ModelStale", "ModelFeatureDrift", "ModelPredictionShift", "ModelAvailabilityBudgetBurn", "ModelLatencyBudgetBurn"]) {
       assert.ok(modelship.includes(a), `modelship preset lacks ${a}`);
     }
@@ -103,14 +103,14 @@ describe("monitoring objects", function () {
   });
 
   it("can be turned off for a stack", async () => {
-    const c = clone(shippedConfig("staging"));
+    const c = clone(fixtureConfig("staging"));
     c.monitoring = { enabled: false };
     const r = await synthesize(tempProject("staging", c), "staging");
     assert.equal(byKind(r.objects, "PrometheusRule").length + byKind(r.objects, "ServiceMonitor").length + byKind(r.objects, "ConfigMap").length, 0);
   });
 
   it("links alerts to runbooks and, when Grafana's URL is known, to the model's dashboard", async () => {
-    const c = clone(shippedConfig("staging"));
+    const c = clone(fixtureConfig("staging"));
     c.monitoring = { runbookBaseUrl: "https://wiki.example.com/ml/runbooks", grafanaUrl: "https://grafana.example.com/" };
     const r = await synthesize(tempProject("staging", c), "staging");
     const alert = rulesOf(r, "fraud-detector").flatMap((g) => g.rules).find((x) => x.alert === "ModelErrorRatioHigh");

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { POLICIES } from "../../policies/policies";
 import type { RegisteredResource } from "../../stacks/synth";
-import { clone, synthShipped } from "../helpers";
+import { clone, synthFixture } from "../helpers";
 import { PACK_DIR, startPolicyPack, type ConfigFile, type Diagnostic, type EnforcementLevel, type PackInfo, type PolicyPackProcess } from "./analyzer";
 
 type Stack = "staging" | "production";
@@ -446,7 +446,7 @@ describe("policy pack modelship-serving over the Analyzer protocol", function ()
     info = await packs.production.getAnalyzerInfo();
     for (const s of STACKS) {
       sent[s] = await packs[s].configure(CONFIG_FILE[s]);
-      const synth = await synthShipped(s);
+      const synth = await synthFixture(s);
       const stackUrn = synth.resources.find((r) => r.type === "pulumi:pulumi:Stack")!.urn;
       baseline[s] = s === "production" ? [...synth.resources, ...awsBaseline(s, stackUrn)] : synth.resources;
       baselineDiagnostics[s] = await packs[s].analyzeAll(baseline[s]);
@@ -496,7 +496,7 @@ describe("policy pack modelship-serving over the Analyzer protocol", function ()
     });
 
     it(`the shipped ${s} stack has no mandatory violation under ${file}`, async () => {
-      const synth = await synthShipped(s);
+      const synth = await synthFixture(s);
       const ds = await packs[s].analyzeAll(synth.resources);
       const mandatory = ds.filter((d) => d.enforcementLevel === "mandatory");
       assert.deepStrictEqual(mandatory.map(key), [], `mandatory:\n${show(mandatory)}\nadvisory:\n${show(ds.filter((d) => d.enforcementLevel !== "mandatory"))}`);

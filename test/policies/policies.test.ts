@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { POLICIES } from "../../policies/policies";
 import type { RegisteredResource } from "../../stacks/synth";
-import { clone, synthShipped } from "../helpers";
+import { clone, synthFixture } from "../helpers";
 
 type Json = Record<string, any>;
 
@@ -73,8 +73,8 @@ describe("policies, one by one", () => {
     return r;
   };
   before(async () => {
-    prod = (await synthShipped("production")).resources;
-    staging = (await synthShipped("staging")).resources;
+    prod = (await synthFixture("production")).resources;
+    staging = (await synthFixture("staging")).resources;
   });
   const deployment = () => clone(find(prod, "Deployment", "fraud-detector-blue"));
   const container = (d: RegisteredResource) => d.inputs.spec.template.spec.containers[0];

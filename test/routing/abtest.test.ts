@@ -6,7 +6,7 @@ import { ROUTER_DEFINITIONS, type RouterName } from "../../components/routing";
 import type { Manifest } from "../../components/kube";
 import { applyCommand, candidateColour, type ModelState, type RolloutCommand } from "../../stacks/rollout";
 import { modelState } from "../../stacks/stackedit";
-import { clone, shippedConfig } from "../helpers";
+import { clone, fixtureConfig } from "../helpers";
 
 const PROD = "Pulumi.production.yaml";
 const AB_ROUTERS: RouterName[] = ["gateway-api", "istio", "nginx", "alb"];
@@ -20,7 +20,7 @@ const DIGEST = (n: number) => `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mode
 
 /** Production on one router; fraud-detector stable on blue, 1.5.0 just released on green, with an A/B test. */
 function config(router: RouterName, abTest: Record<string, unknown>): Record<string, any> {
-  const c = clone(shippedConfig("production"));
+  const c = clone(fixtureConfig("production"));
   c.router = router;
   c.routers = SETTINGS;
   const fraud = c.models[0];

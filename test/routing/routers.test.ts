@@ -7,7 +7,7 @@ import { diffObjects, objectKey, touched } from "../../stacks/objectdiff";
 import type { KubeObject, SynthResult } from "../../stacks/synth";
 import { synthesize } from "../../stacks/synth";
 import { validateObject } from "../kube-schemas";
-import { byKind, clone, find, selects, shippedConfig, tempProject } from "../helpers";
+import { byKind, clone, find, selects, fixtureConfig, tempProject } from "../helpers";
 import { abort, walk } from "../stacks/blast";
 import { routeRequest, taking, type Outcome, type Request } from "./evaluate";
 
@@ -20,7 +20,7 @@ const SETTINGS = {
 
 /** The production fleet on one router, with the route features that router offers. */
 function fleetOn(router: RouterName, edit: (fraud: any) => void = () => undefined): Record<string, any> {
-  const c = clone(shippedConfig("production"));
+  const c = clone(fixtureConfig("production"));
   c.router = router;
   c.routers = clone(SETTINGS);
   const caps = ROUTER_DEFINITIONS[router].capabilities;

@@ -7,9 +7,9 @@ import { applyCommand, edits, type ModelState, type RolloutCommand } from "../..
 import { applyEdits, fleetOfText, modelState } from "../../stacks/stackedit";
 import { readProject, YAML_FORMAT } from "../../stacks/stackfile";
 import { synthesize, type SynthResult } from "../../stacks/synth";
-import { clone, ROOT, shippedConfig } from "../helpers";
+import { clone, FIXTURE, fixtureConfig } from "../helpers";
 
-const project = readProject(ROOT);
+const project = readProject(FIXTURE);
 const NAME = "Pulumi.production.yaml";
 
 export const ROUTER_SETTINGS = {
@@ -20,7 +20,7 @@ export const ROUTER_SETTINGS = {
 
 /** The production fleet on one router, fraud-detector stable on blue, green retired; `edit` changes the fleet config further. */
 export function startText(router: RouterName, edit: (config: Record<string, any>) => void = () => undefined): string {
-  const c = clone(shippedConfig("production"));
+  const c = clone(fixtureConfig("production"));
   c.router = router;
   c.routers = ROUTER_SETTINGS;
   const caps = ROUTER_DEFINITIONS[router].capabilities;
@@ -57,7 +57,7 @@ export async function walk(router: RouterName, commands: readonly RolloutCommand
     const doc = { project, stack: "production", file: "", name: NAME, text, doc: YAML.parseDocument(text) };
     const next = applyEdits(doc, 0, edits(before, after));
     const proposed = fleetOfText(project, NAME, next);
-    const [a, b] = [await synthesize(ROOT, "production", current.config), await synthesize(ROOT, "production", proposed.config)];
+    const [a, b] = [await synthesize(FIXTURE, "production", current.config), await synthesize(FIXTURE, "production", proposed.config)];
     const label = cmd.kind === "promote" ? `promote to ${after.tracks[after.stable === before.stable ? (before.stable === "blue" ? "green" : "blue") : after.stable].weight}%` : cmd.kind;
     steps.push({ command: label, before: a, after: b, touched: touched(diffObjects(a.objects, b.objects)), state: { before, after } });
     text = next;

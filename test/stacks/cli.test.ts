@@ -11,9 +11,9 @@ import { RENDER_MARKER } from "../../stacks/render";
 import { ADVANCE_EXIT } from "../../stacks/commands/advance";
 import { EXIT } from "../../stacks/commands/types";
 import { VERDICT_EXIT } from "../../stacks/gate";
-import { clone, ROOT, shippedConfig, synthShipped, tempProject } from "../helpers";
+import { clone, FIXTURE, ROOT, fixtureConfig, synthFixture, tempProject } from "../helpers";
 
-function capture(cwd = ROOT): Io & { stdout: string[]; stderr: string[] } {
+function capture(cwd = FIXTURE): Io & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
   return { stdout, stderr, cwd, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
@@ -27,7 +27,7 @@ describe("modelship synth", () => {
     const out = path.join(tmp(), "staging");
     const io = capture();
     assert.equal(await main(["synth", "--stack", "staging", "--out", out], io), 0, io.stderr.join("\n"));
-    const { objects, outputs } = await synthShipped("staging");
+    const { objects, outputs } = await synthFixture("staging");
     const files = fs.readdirSync(out).filter((f) => f !== RENDER_MARKER).sort();
     assert.ok(fs.existsSync(path.join(out, RENDER_MARKER)), "the render is marked as one");
     assert.equal(files.length, objects.length);
@@ -58,7 +58,7 @@ describe("modelship synth", () => {
   });
 
   it("defaults to out/<stack> in the project", async () => {
-    const dir = tempProject("staging", shippedConfig("staging"));
+    const dir = tempProject("staging", fixtureConfig("staging"));
     assert.equal(await main(["synth", "--stack", "staging"], capture(dir)), 0);
     assert.ok(fs.readdirSync(path.join(dir, "out", "staging")).length > 0);
   });
@@ -66,11 +66,11 @@ describe("modelship synth", () => {
   it("fails clearly on a missing stack file, listing the stacks there", async () => {
     const io = capture();
     assert.equal(await main(["synth", "--stack", "qa"], io), 1);
-    assert.equal(io.stderr.join("\n"), `Pulumi.qa.yaml: no such stack file in ${ROOT} (stacks: production, staging)`);
+    assert.equal(io.stderr.join("\n"), `Pulumi.qa.yaml: no such stack file in ${FIXTURE} (stacks: production, staging)`);
   });
 
   it("fails with the stack file and key path on a bad config, writing nothing", async () => {
-    const config = clone(shippedConfig("production"));
+    const config = clone(fixtureConfig("production"));
     config.models[1].tracks.green.weight = 140;
     const dir = tempProject("production", config);
     const io = capture(dir);
@@ -82,7 +82,7 @@ describe("modelship synth", () => {
   });
 
   it("accepts Pulumi's qualified stack names, org/stack and org/project/stack, reading Pulumi.<stack>.yaml", async () => {
-    const dir = tempProject("staging", shippedConfig("staging"));
+    const dir = tempProject("staging", fixtureConfig("staging"));
     for (const stack of ["acme/staging", "acme/modelship/staging"]) {
       const io = capture(dir);
       assert.equal(await main(["synth", "--stack", stack], io), 0, io.stderr.join("\n"));
@@ -96,7 +96,7 @@ describe("modelship synth", () => {
   });
 
   it("rejects a stack name Pulumi would not take, or one that would leave the project, as a usage error (exit 3)", async () => {
-    const dir = tempProject("staging", shippedConfig("staging"));
+    const dir = tempProject("staging", fixtureConfig("staging"));
     const outside = path.join(path.dirname(dir), "outside");
     for (const [stack, says] of [
       ["x/../../outside", /stack "x\/\.\.\/\.\.\/outside": expected STACK, ORG\/STACK or ORG\/PROJECT\/STACK/],
@@ -118,7 +118,7 @@ describe("modelship synth", () => {
   });
 
   it("warns on stderr, and through the program, about keys whose namespace is a near miss of modelship", async () => {
-    const config = Object.fromEntries(Object.entries(shippedConfig("staging")).map(([k, v]) => [`modelship:${k}`, v]));
+    const config = Object.fromEntries(Object.entries(fixtureConfig("staging")).map(([k, v]) => [`modelship:${k}`, v]));
     const text = YAML.stringify({ config: { ...config, "modelshp:router": "istio", "Modelship:steps": [50, 100], "kubernetes:context": "kind", "aws:region": "eu-west-1" } });
     const dir = tempProject("staging", text);
     const WARNINGS = [
@@ -166,10 +166,10 @@ describe("modelship synth", () => {
   it("runs as the installed bin, without a stack trace on errors", function () {
     this.timeout(120000);
     const out = path.join(tmp(), "staging");
-    const ok = spawnSync(process.execPath, [BIN, "synth", "--stack", "staging", "--out", out], { cwd: ROOT, encoding: "utf8" });
+    const ok = spawnSync(process.execPath, [BIN, "synth", "--stack", "staging", "--out", out], { cwd: FIXTURE, encoding: "utf8" });
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /Rendered stack staging: \d+ objects/);
-    const bad = spawnSync(process.execPath, [BIN, "synth", "--stack", "nope"], { cwd: ROOT, encoding: "utf8" });
+    const bad = spawnSync(process.execPath, [BIN, "synth", "--stack", "nope"], { cwd: FIXTURE, encoding: "utf8" });
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /^Pulumi\.nope\.yaml: no such stack file/);
     assert.doesNotMatch(bad.stderr, /\n\s+at /);

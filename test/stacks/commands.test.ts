@@ -7,7 +7,7 @@ import { main, type Io } from "../../stacks/cli";
 import { readStack, runStackMutation } from "../../stacks/commands/mutate";
 import { Args, EXIT } from "../../stacks/commands/types";
 import { rolloutPhase } from "../../stacks/rollout";
-import { clone, ROOT, shippedConfig, tempProject } from "../helpers";
+import { clone, FIXTURE, ROOT, fixtureConfig, tempProject } from "../helpers";
 import { abort, lifecycle, startText, walk } from "./blast";
 
 function capture(cwd: string): Io & { stdout: string[]; stderr: string[]; text(): string } {
@@ -16,10 +16,10 @@ function capture(cwd: string): Io & { stdout: string[]; stderr: string[]; text()
   return { stdout, stderr, cwd, out: (l) => stdout.push(l), err: (l) => stderr.push(l), text: () => [...stdout, ...stderr].join("\n") };
 }
 
-/** A throwaway copy of the shipped project (stack files with their comments). */
+/** A throwaway copy of the fixture project (stack files with their comments). */
 function copyOfProject(): string {
   const dir = tempProject("production", "config: {}\n");
-  for (const f of ["Pulumi.staging.yaml", "Pulumi.production.yaml"]) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
+  for (const f of ["Pulumi.staging.yaml", "Pulumi.production.yaml"]) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
   return dir;
 }
 
@@ -29,7 +29,7 @@ describe("rollout commands", function () {
   this.timeout(120_000);
 
   it("status reports tracks, weights, capacity, the step and the next promotion", async () => {
-    const io = capture(ROOT);
+    const io = capture(FIXTURE);
     assert.equal(await main(["status", "--stack", "production", "--model", "fraud-detector", "--json"], io), 0);
     const report = JSON.parse(io.stdout.join("\n"));
     const m = report.models[0];
@@ -196,7 +196,7 @@ describe("rollout commands", function () {
   it("refuses a weight the mandatory production-weight-on-step policy would stop at pulumi up, even with --force", async () => {
     const dir = copyOfProject();
     fs.mkdirSync(path.join(dir, "policies"));
-    for (const f of ["production.json", "staging.json"]) fs.copyFileSync(path.join(ROOT, "policies", f), path.join(dir, "policies", f));
+    for (const f of ["production.json", "staging.json"]) fs.copyFileSync(path.join(FIXTURE, "policies", f), path.join(dir, "policies", f));
     const before = read(dir);
     for (const stack of ["production", "acme/production"]) {
       const io = capture(dir);
@@ -252,7 +252,7 @@ describe("concurrent writers", function () {
 
   /** Both production models mid-canary at 10%, with steps of 5 so every racer has a step to take. */
   function raceProject(): string {
-    const c = clone(shippedConfig("production"));
+    const c = clone(fixtureConfig("production"));
     const [fraud, sentiment] = c.models;
     fraud.steps = STEPS;
     sentiment.steps = STEPS;

@@ -10,7 +10,7 @@ import { main, type Io } from "../../stacks/cli";
 import { EXIT, UsageError } from "../../stacks/commands/types";
 import { checkRenderTarget, RENDER_MARKER, writeObjects } from "../../stacks/render";
 import { parseStackDocument, replaceFileIfUnchanged, stackDocumentText, YAML_FORMAT } from "../../stacks/stackfile";
-import { ROOT, shippedConfig, tempProject } from "../helpers";
+import { FIXTURE, ROOT, fixtureConfig, tempProject } from "../helpers";
 
 function capture(cwd: string): Io & { stdout: string[]; stderr: string[]; text(): string } {
   const stdout: string[] = [];
@@ -47,7 +47,7 @@ function scratchProject(): { top: string; dir: string } {
   fs.mkdirSync(path.join(dir, "stacks"));
   fs.writeFileSync(path.join(dir, "stacks", "index.ts"), `export * from ${JSON.stringify(path.join(ROOT, "stacks", "index"))};\n`);
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: modelship\nruntime: nodejs\nmain: stacks/index.ts\n");
-  fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), YAML.stringify({ config: Object.fromEntries(Object.entries(shippedConfig("staging")).map(([k, v]) => [`modelship:${k}`, v])) }));
+  fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), YAML.stringify({ config: Object.fromEntries(Object.entries(fixtureConfig("staging")).map(([k, v]) => [`modelship:${k}`, v])) }));
   fs.writeFileSync(path.join(dir, "notes.txt"), "my notes\n");
   return { top, dir };
 }
@@ -109,7 +109,7 @@ describe("synth --out: never replaces what is not a render", function () {
   });
 
   it("--force replaces a non-empty directory that is not a render, and marks the render", async () => {
-    const dir = tempProject("staging", shippedConfig("staging"));
+    const dir = tempProject("staging", fixtureConfig("staging"));
     fs.mkdirSync(path.join(dir, "docs"));
     fs.writeFileSync(path.join(dir, "docs", "a.md"), "# a\n");
     const io = capture(dir);
@@ -121,7 +121,7 @@ describe("synth --out: never replaces what is not a render", function () {
   });
 
   it("replaces a previous render (and an empty directory) without --force, leaving no temp sibling", async () => {
-    const dir = tempProject("staging", shippedConfig("staging"));
+    const dir = tempProject("staging", fixtureConfig("staging"));
     fs.mkdirSync(path.join(dir, "empty"));
     assert.equal(await main(["synth", "--stack", "staging", "--out", "empty"], capture(dir)), 0);
     fs.writeFileSync(path.join(dir, "empty", "stale.yaml"), "stale");
@@ -145,11 +145,11 @@ describe("synth --out: never replaces what is not a render", function () {
   });
 });
 
-/** A scratch copy of the shipped project with its production stack file transformed. */
+/** A scratch copy of the fixture project with its production stack file transformed. */
 function projectWith(transform: (text: string) => string): { dir: string; file: string; before: string } {
   const dir = tempProject("production", "config: {}\n");
   const file = path.join(dir, "Pulumi.production.yaml");
-  const before = transform(fs.readFileSync(path.join(ROOT, "Pulumi.production.yaml"), "utf8"));
+  const before = transform(fs.readFileSync(path.join(FIXTURE, "Pulumi.production.yaml"), "utf8"));
   fs.writeFileSync(file, before);
   return { dir, file, before };
 }

@@ -4,7 +4,7 @@ import { LABEL } from "../../components/serving/labels";
 import { SECRET_PLACEHOLDER } from "../../stacks/stackfile";
 import { synthesize, type KubeObject, type SynthResult } from "../../stacks/synth";
 import { validateObject } from "../kube-schemas";
-import { byKind, clone, find, selects, shippedConfig, STACKS, synthShipped, tempProject } from "../helpers";
+import { byKind, clone, find, selects, fixtureConfig, STACKS, synthFixture, tempProject } from "../helpers";
 
 const countByKind = (objects: readonly KubeObject[]) =>
   objects.reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.kind]: (acc[o.kind] ?? 0) + 1 }), {});
@@ -14,7 +14,7 @@ const container = (d: KubeObject) => d.spec.template.spec.containers[0];
 
 describe("the program under the mock runtime", () => {
   it("registers the expected objects for the staging stack", async () => {
-    const { objects } = await synthShipped("staging");
+    const { objects } = await synthFixture("staging");
     assert.deepEqual(countByKind(objects), {
       Namespace: 1,
       ServiceAccount: 4,
@@ -35,7 +35,7 @@ describe("the program under the mock runtime", () => {
   });
 
   it("registers the expected objects for the production stack", async () => {
-    const { objects } = await synthShipped("production");
+    const { objects } = await synthFixture("production");
     assert.deepEqual(countByKind(objects), {
       Namespace: 1,
       ServiceAccount: 4,
@@ -58,7 +58,7 @@ describe("the program under the mock runtime", () => {
     describe(`${stack} stack`, () => {
       let r: SynthResult;
       before(async () => {
-        r = await synthShipped(stack);
+        r = await synthFixture(stack);
       });
 
       it("validates every object against its upstream Kubernetes schema", async () => {
@@ -146,7 +146,7 @@ describe("the program under the mock runtime", () => {
       });
 
       it("admits the routing layer and callers on the model port, and Prometheus on the metrics port only", () => {
-        const config = shippedConfig(stack);
+        const config = fixtureConfig(stack);
         const namespacesOf = (rule: any) => rule.from.map((p: any) => p.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"]);
         for (const m of config.models) {
           const np = find(r.objects, "NetworkPolicy", m.name);
@@ -162,7 +162,7 @@ describe("the program under the mock runtime", () => {
       });
 
       it("routes as configured, and every routing object waits for the Deployments it sends traffic to", () => {
-        const config = shippedConfig(stack);
+        const config = fixtureConfig(stack);
         for (const m of config.models) {
           const router = ROUTER_DEFINITIONS[(m.router ?? config.router) as RouterName];
           const routeObjects = routeObjectsOf(m.name, r.objects);
@@ -179,7 +179,7 @@ describe("the program under the mock runtime", () => {
       });
 
       it("reports models, tracks, weights and capacity as stack outputs", () => {
-        const config = shippedConfig(stack);
+        const config = fixtureConfig(stack);
         assert.equal(r.outputs.environment, stack);
         assert.deepEqual(r.outputs.models.map((m) => m.name), config.models.map((m: any) => m.name));
         for (const [i, m] of r.outputs.models.entries()) {
@@ -193,7 +193,7 @@ describe("the program under the mock runtime", () => {
   }
 
   it("puts a GPU model's accelerator, node selector and tolerations on its pods", async () => {
-    const { objects } = await synthShipped("staging");
+    const { objects } = await synthFixture("staging");
     const d = find(objects, "Deployment", "sentiment-blue");
     assert.equal(container(d).resources.limits["nvidia.com/gpu"], "1");
     assert.equal(container(d).resources.requests["nvidia.com/gpu"], "1");
@@ -203,7 +203,7 @@ describe("the program under the mock runtime", () => {
   });
 
   it("changes no pod template when only weights change", async () => {
-    const config = clone(shippedConfig("production"));
+    const config = clone(fixtureConfig("production"));
     const before = await synthesize(tempProject("production", config), "production");
     config.models[0].tracks.blue.weight = 75;
     config.models[0].tracks.green.weight = 25;
@@ -242,7 +242,7 @@ describe("the program under the mock runtime", () => {
   });
 
   it("uses an existing namespace when told not to create one", async () => {
-    const config = clone(shippedConfig("staging"));
+    const config = clone(fixtureConfig("staging"));
     config.createNamespace = false;
     const { objects } = await synthesize(tempProject("staging", config), "staging");
     assert.equal(byKind(objects, "Namespace").length, 0);
@@ -250,7 +250,7 @@ describe("the program under the mock runtime", () => {
   });
 
   it("stops before registering anything when the config is bad", async () => {
-    const config = clone(shippedConfig("production"));
+    const config = clone(fixtureConfig("production"));
     config.models[1].tracks.green.weight = 140;
     await assert.rejects(synthesize(tempProject("production", config), "production"), (e: Error) => {
       assert.match(e.message, /^Pulumi\.production\.yaml: modelship:models\[1\]\.tracks\.green\.weight: expected 0\.\.100, got 140$/m);

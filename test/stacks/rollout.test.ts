@@ -8,9 +8,9 @@ import { applyCommand, candidateColour, describeNextPromotion, edits, nextPromot
 import { applyEdits, fleetOfText, modelState, type StackDocument } from "../../stacks/stackedit";
 import { YAML_FORMAT, readProject } from "../../stacks/stackfile";
 import { diffLines } from "../../stacks/textdiff";
-import { clone, ROOT, shippedConfig } from "../helpers";
+import { clone, FIXTURE, fixtureConfig } from "../helpers";
 
-const project = readProject(ROOT);
+const project = readProject(FIXTURE);
 const FC = { numRuns: 150, seed: 5 };
 
 const base = (overrides: Partial<ModelState> = {}): ModelState => ({
@@ -205,7 +205,7 @@ const setup = fc.record({
 
 /** A production stack file with the fraud-detector model set up as generated. */
 function stackText(s: { router: string; min: number; extra: number; steps: number[]; idle: string }): string {
-  const c = clone(shippedConfig("production"));
+  const c = clone(fixtureConfig("production"));
   c.router = s.router;
   c.routers = { ...c.routers, istio: { gateways: ["istio-ingress/ml-gateway"] } };
   const m = c.models[0];

@@ -6,7 +6,7 @@ import * as path from "path";
 import { main, type Io } from "../../stacks/cli";
 import { EXIT } from "../../stacks/commands/types";
 import { RENDER_MARKER } from "../../stacks/render";
-import { clone, shippedConfig, tempProject } from "../helpers";
+import { clone, fixtureConfig, tempProject } from "../helpers";
 
 function capture(cwd: string): Io & { stdout: string[]; stderr: string[]; text(): string; json(): any } {
   const stdout: string[] = [];
@@ -26,7 +26,7 @@ const IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/modelship/sentiment@
 
 /** Production with sentiment (blue retired, green stable) under an AUC threshold of 0.9. */
 function project(): string {
-  const c = clone(shippedConfig("production"));
+  const c = clone(fixtureConfig("production"));
   c.models[1].thresholds = { auc: 0.9 };
   return tempProject("production", c);
 }

@@ -4,6 +4,7 @@
 
 /** Model servers modelship can run from one `server:` line. */
 export const SERVER_NAMES = ["modelship", "vllm", "tgi", "triton", "torchserve", "mlserver", "bentoml"] as const;
+/** One of SERVER_NAMES. */
 export type ServerName = (typeof SERVER_NAMES)[number];
 
 /**
