@@ -1,4 +1,4 @@
-import type { ServerRuntime } from "./types";
+import { CACHE_ENV, cacheVolume, type ServerRuntime } from "./types";
 
 /**
  * BentoML (`bentoml serve`). Sources (bentoml/BentoML):
@@ -33,11 +33,9 @@ export const bentoml: ServerRuntime = {
       readiness: { path: "/readyz" },
       liveness: { path: "/livez" },
     },
-    volumes: [{ name: "cache", mountPath: "/cache", emptyDir: { sizeLimit: "2Gi" } }],
+    volumes: [cacheVolume("2Gi")],
     env: {
-      HOME: "/cache",
-      XDG_CACHE_HOME: "/cache/.cache",
-      HF_HOME: "/cache/huggingface",
+      ...CACHE_ENV,
       BENTOML_HOME: "/cache/bentoml",
       BENTOML_DO_NOT_TRACK: "true",
     },

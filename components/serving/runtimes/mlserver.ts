@@ -1,4 +1,4 @@
-import type { ServerRuntime } from "./types";
+import { CACHE_ENV, cacheVolume, type ServerRuntime } from "./types";
 
 /**
  * Seldon MLServer (seldonio/mlserver). Sources (SeldonIO/MLServer):
@@ -33,11 +33,9 @@ export const mlserver: ServerRuntime = {
       readiness: { path: "/v2/health/ready" },
       liveness: { path: "/v2/health/live" },
     },
-    volumes: [{ name: "cache", mountPath: "/cache", emptyDir: { sizeLimit: "2Gi" } }],
+    volumes: [cacheVolume("2Gi")],
     env: {
-      HOME: "/cache",
-      XDG_CACHE_HOME: "/cache/.cache",
-      HF_HOME: "/cache/huggingface",
+      ...CACHE_ENV,
       NUMBA_CACHE_DIR: "/cache/numba",
       MLSERVER_HTTP_PORT: "8080",
       MLSERVER_GRPC_PORT: "8081",

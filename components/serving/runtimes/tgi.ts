@@ -1,4 +1,4 @@
-import type { ServerRuntime } from "./types";
+import { CACHE_ENV, cacheVolume, shmVolume, type ServerRuntime } from "./types";
 
 /**
  * Hugging Face Text Generation Inference (ghcr.io/huggingface/text-generation-inference).
@@ -37,13 +37,11 @@ export const tgi: ServerRuntime = {
       liveness: { path: "/health", timeoutSeconds: 10 },
     },
     volumes: [
-      { name: "cache", mountPath: "/cache", emptyDir: { sizeLimit: "10Gi" } },
-      { name: "shm", mountPath: "/dev/shm", emptyDir: { medium: "Memory", sizeLimit: "1Gi" } },
+      cacheVolume("10Gi"),
+      shmVolume("1Gi"),
     ],
     env: {
-      HOME: "/cache",
-      XDG_CACHE_HOME: "/cache/.cache",
-      HF_HOME: "/cache/huggingface",
+      ...CACHE_ENV,
       HUGGINGFACE_HUB_CACHE: "/cache/huggingface/hub",
       USAGE_STATS: "off",
     },

@@ -1,4 +1,4 @@
-import type { ServerRuntime } from "./types";
+import { cacheVolume, type ServerRuntime } from "./types";
 
 /**
  * TorchServe (pytorch/torchserve; the project is in limited maintenance, pytorch/serve
@@ -52,7 +52,7 @@ export const torchserve: ServerRuntime = {
       readiness: { path: "/ping" },
       liveness: { path: "/ping" },
     },
-    volumes: [{ name: "cache", mountPath: "/cache", emptyDir: { sizeLimit: "2Gi" } }],
+    volumes: [cacheVolume("2Gi")],
     env: {
       HOME: "/cache",
       XDG_CACHE_HOME: "/cache/.cache",

@@ -1,4 +1,4 @@
-import type { ServerRuntime } from "./types";
+import { CACHE_ENV, cacheVolume, shmVolume, type ServerRuntime } from "./types";
 
 /**
  * NVIDIA Triton Inference Server (nvcr.io/nvidia/tritonserver:<yy.mm>-py3). Sources:
@@ -37,13 +37,11 @@ export const triton: ServerRuntime = {
       liveness: { path: "/v2/health/live" },
     },
     volumes: [
-      { name: "cache", mountPath: "/cache", emptyDir: { sizeLimit: "2Gi" } },
-      { name: "shm", mountPath: "/dev/shm", emptyDir: { medium: "Memory", sizeLimit: "2Gi" } },
+      cacheVolume("2Gi"),
+      shmVolume("2Gi"),
     ],
     env: {
-      HOME: "/cache",
-      XDG_CACHE_HOME: "/cache/.cache",
-      HF_HOME: "/cache/huggingface",
+      ...CACHE_ENV,
     },
     monitoring: { preset: "triton" },
     // Requests waiting for a backend (not those executing), per pod.

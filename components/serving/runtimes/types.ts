@@ -31,3 +31,11 @@ export interface ServerRuntime {
   /** Stack-file keys this preset sets (port, command, args, probes, volumes, env, monitoring, autoscaling …). */
   defaults: Record<string, unknown>;
 }
+
+/** Where every preset keeps caches and HOME: an emptyDir, since the root filesystem is read-only. */
+export const CACHE_DIR = "/cache";
+export const cacheVolume = (sizeLimit: string) => ({ name: "cache", mountPath: CACHE_DIR, emptyDir: { sizeLimit } });
+/** A memory-backed /dev/shm (tmpfs, counted against the memory limit) for GPU servers' NCCL and backends. */
+export const shmVolume = (sizeLimit: string) => ({ name: "shm", mountPath: "/dev/shm", emptyDir: { medium: "Memory", sizeLimit } });
+/** HOME and the XDG and Hugging Face caches, on the cache volume. */
+export const CACHE_ENV = { HOME: CACHE_DIR, XDG_CACHE_HOME: `${CACHE_DIR}/.cache`, HF_HOME: `${CACHE_DIR}/huggingface` } as const;

@@ -1,4 +1,4 @@
-import type { ServerRuntime } from "./types";
+import { CACHE_ENV, cacheVolume, shmVolume, type ServerRuntime } from "./types";
 
 /**
  * vLLM's OpenAI-compatible server (image vllm/vllm-openai). Sources:
@@ -37,13 +37,11 @@ export const vllm: ServerRuntime = {
       liveness: { path: "/health", timeoutSeconds: 10 },
     },
     volumes: [
-      { name: "cache", mountPath: "/cache", emptyDir: { sizeLimit: "10Gi" } },
-      { name: "shm", mountPath: "/dev/shm", emptyDir: { medium: "Memory", sizeLimit: "2Gi" } },
+      cacheVolume("10Gi"),
+      shmVolume("2Gi"),
     ],
     env: {
-      HOME: "/cache",
-      XDG_CACHE_HOME: "/cache/.cache",
-      HF_HOME: "/cache/huggingface",
+      ...CACHE_ENV,
       VLLM_CACHE_ROOT: "/cache/vllm",
       VLLM_CONFIG_ROOT: "/cache/vllm-config",
       VLLM_NO_USAGE_STATS: "1",
