@@ -3,8 +3,11 @@ import { awsSdk } from "./sdk";
 import type { S3Bucket } from "./types";
 import { tlsOnlyBucketPolicy } from "./documents";
 
+/** Arguments of ModelArtifacts (`modelship:aws.artifactsBucket` and its key). */
 export interface ModelArtifactsArgs {
+  /** The bucket's name; it is created versioned, encrypted, private and TLS-only. */
   bucket: string;
+  /** KMS key for the bucket's default encryption; SSE-S3 without it. */
   kmsKeyArn?: string;
   /** Days an overwritten model version is kept, so a rollback still finds its artifact. */
   noncurrentVersionDays?: number;

@@ -3,14 +3,21 @@ import { awsSdk } from "./sdk";
 import type { IamRole } from "./types";
 import { artifactReadPolicy, irsaTrustPolicy } from "./documents";
 
+/** Arguments of TrackIdentity: who may assume the role, and what it may read. */
 export interface TrackIdentityArgs {
+  /** At most 64 characters (see iamRoleName in plan.ts). */
   roleName: string;
+  /** The cluster's IAM OIDC provider, which the role trusts. */
   oidcProviderArn: string;
+  /** Its issuer URL, whose `:sub` claim names the ServiceAccount. */
   oidcProviderUrl: string;
+  /** Namespace and name of the only ServiceAccount that may assume the role. */
   namespace: string;
   serviceAccount: string;
+  /** The bucket and the model's key prefix the role may list and read. */
   bucket: string;
   prefix: string;
+  /** KMS key the role may decrypt the artifacts with. */
   kmsKeyArn?: string;
 }
 

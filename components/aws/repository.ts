@@ -3,11 +3,15 @@ import { awsSdk } from "./sdk";
 import type { EcrRepository } from "./types";
 import { ecrLifecyclePolicy } from "./documents";
 
+/** Arguments of ModelRepository (from `modelship:aws` and the model's name). */
 export interface ModelRepositoryArgs {
   /** Repository name, e.g. `modelship/fraud-detector`. */
   repositoryName: string;
+  /** Release images kept; older ones expire (`modelship:aws.keepImages`). */
   keepImages: number;
+  /** Days before untagged layers expire (`modelship:aws.untaggedExpiryDays`). */
   untaggedExpiryDays: number;
+  /** KMS key the images are encrypted with; AWS-managed encryption without it. */
   kmsKeyArn?: string;
 }
 

@@ -2,6 +2,7 @@
 // generated from is built here offline, the way the Node.js plugin host builds it
 // (ComponentProvider over components/provider), and the components are constructed the way the
 // host constructs them for a Python, Go or YAML program: plain JSON-like inputs, under mocks.
+import { spawnSync } from "child_process";
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -302,6 +303,26 @@ describe("plugin package (issue 16)", function () {
         assert.strictEqual(program.runtime, "yaml");
         assert.ok(program.packages?.modelship, `${file}: packages.modelship`);
       }
+    });
+
+    it("the Python example parses, passes the schema's inputs to ModelFleet, and its config constructs", async () => {
+      const block = /```python\n([\s\S]*?)```/.exec(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"));
+      assert.ok(block, "README.md has a python example");
+      // Python's own parser reads the example; the ModelFleet call's keywords come back as JSON.
+      const script = [
+        "import ast, json, sys",
+        "tree = ast.parse(sys.stdin.read())",
+        "calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, 'attr', '') == 'ModelFleet']",
+        "print(json.dumps([{k.arg: ast.literal_eval(k.value) for k in c.keywords} for c in calls]))",
+      ].join("\n");
+      const run = spawnSync("python3", ["-c", script], { input: block[1], encoding: "utf8", timeout: 30_000 });
+      assert.equal(run.status, 0, `python3 could not read the example: ${run.error ?? run.stderr}`);
+      const calls: Record<string, unknown>[] = JSON.parse(run.stdout);
+      assert.equal(calls.length, 1);
+      const resource = schema.resources["modelship:index:ModelFleet"];
+      for (const k of Object.keys(calls[0])) assert.ok(k in resource.inputProperties, `python: ModelFleet(${k}=...) is not an input`);
+      const result = await plugin.construct("models", "modelship:index:ModelFleet", calls[0], {});
+      assert.ok((await valueOf<any[]>(result.state.models)).length > 0);
     });
 
     it("its config is a valid fleet: constructing it succeeds", async () => {
