@@ -44,15 +44,18 @@ export function serverMounts(model: ModelConfig) {
 /**
  * The init container that copies the track's model into the pod before the server starts, with
  * the pod's IRSA role (the EKS webhook projects the token into every container). `aws s3 cp
- * --recursive` copies a prefix (AWS CLI reference, s3 cp); its HOME is /tmp, since the root
- * filesystem is read-only.
+ * --recursive` copies a prefix and `--only-show-errors` keeps the log to failures (AWS CLI v2
+ * reference, `aws s3 cp`); it lists the prefix first, so the role has s3:ListBucket on it
+ * (components/aws/documents.ts). Its HOME is /tmp, since the root filesystem is read-only.
  */
 export function modelCopyContainer(image: string, modelUri: string, securityContext: object) {
   return {
     name: MODEL_COPY_CONTAINER,
     image,
     imagePullPolicy: "IfNotPresent",
-    // $(MODEL_URI) in the command expands from this container's own env.
+    // The kubelet expands $(VAR) in command and args from this container's own env only
+    // (Kubernetes docs, "Define a command and arguments for a container": "Use environment
+    // variables to define arguments"); an unset variable would stay as the literal text.
     env: [
       { name: "MODEL_URI", value: modelUri },
       { name: "HOME", value: "/tmp" },

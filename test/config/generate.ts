@@ -341,17 +341,8 @@ export const fleetArb: fc.Arbitrary<Obj> = fc
 
 // ---- a seeded mutator -------------------------------------------------------------------------
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded PRNG (mulberry32) is the reference server's: one copy, the same streams.
+export { prng } from "../../components/image/reference-server/server";
 
 type Path = (string | number)[];
 

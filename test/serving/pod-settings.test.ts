@@ -1,10 +1,9 @@
 // Issue 15, part 2: the pod settings users reach for, rendered as the API server and PSS
 // "restricted" accept them, rejected by key path when they would break either.
 import { strict as assert } from "assert";
-import { ConfigError, parseFleetConfig } from "../../components/config";
 import { synthesize, type KubeObject, type SynthResult } from "../../stacks/synth";
 import { apiServerProblems } from "../apiserver";
-import { canaryConfig } from "../fixtures/canary";
+import { canaryConfig, configProblems } from "../fixtures/canary";
 import { byKind, find, tempProject } from "../helpers";
 import { validateObject } from "../kube-schemas";
 import { restrictedViolations } from "../pss";
@@ -45,13 +44,7 @@ function withSettings(extra: Record<string, unknown> = SETTINGS, weight = 10) {
 function problems(extra: Record<string, unknown>, fleet: (c: any) => void = () => undefined): string[] {
   const c = withSettings(extra);
   fleet(c);
-  try {
-    parseFleetConfig(c, FILE);
-    return [];
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.problems.map((p) => `${p.path}: ${p.message}`);
-  }
+  return configProblems(c, FILE);
 }
 
 const rejects = (extra: Record<string, unknown>, path: string, why: RegExp, fleet?: (c: any) => void) => {

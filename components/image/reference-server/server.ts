@@ -45,8 +45,8 @@ const PREDICTION_BUCKETS = Array.from({ length: 10 }, (_, i) => (i + 1) / 10);
 const MAX_BODY_BYTES = 1 << 20;
 export const MAX_FEATURES = 256;
 
-/** mulberry32: tiny, seedable, good enough for fault injection (not for anything secret). */
-function prng(seed: number): () => number {
+/** mulberry32: tiny, seedable, good enough for fault injection and test fixtures (not for anything secret). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
