@@ -8,6 +8,7 @@ import { PRESETS } from "../monitoring/presets";
 import { routeProblems } from "../routing/validate";
 import { parseQuantity } from "../serving/quantity";
 import { qualityGate } from "./quality";
+import { monitoringProblems } from "./monitoring-checks";
 import { FLEET_OBJECT_NAMES, modelObjectNames } from "../serving/labels";
 import { DATA_BYTES_MAX, dataKeyProblem, extendedResourceProblem, HEADER_NAME_MAX, HOSTNAME_MAX, HOSTNAMES_MAX, isCidr, isDns1123Subdomain, qualifiedNameProblem } from "./kube-limits";
 import { affinity, annotations, argv, objectName, volume } from "./pod";
@@ -207,7 +208,19 @@ const route = z
 
 const metricName = matching(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name");
 const matchers = matching(/^[a-zA-Z_][a-zA-Z0-9_]*(=|!=|=~|!~)"[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*(=|!=|=~|!~)"[^"]*")*$/, 'PromQL label matchers such as status="error"');
-const counterRef = z.strictObject({ metric: metricName, matchers: matchers.optional() });
+/**
+ * The label names the server puts on a metric's series (besides the scrape's namespace, pod,
+ * model, track, version, instance, job, service, container, endpoint): every label `matchers`
+ * filters on must be one of them, so a matcher on a label the series lack is an error here, not
+ * a signal that silently reads 0.
+ */
+const serverLabels = z.array(matching(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "a Prometheus label name")).max(64);
+const counterRef = z.strictObject({
+  metric: metricName,
+  matchers: matchers.optional(),
+  /** The counter's own labels, as the server exposes them. */
+  labels: serverLabels.optional(),
+});
 const fraction = (d: number) => z.number({ error: expected("a fraction 0..1") }).gt(0, { error: expected("a fraction above 0") }).max(1, { error: expected("a fraction up to 1") }).default(d);
 const positive = (d: number) => z.number({ error: expected("a positive number") }).gt(0, { error: expected("a positive number") }).default(d);
 
@@ -216,11 +229,46 @@ const customPreset = z.strictObject({
   requests: z.array(counterRef).min(1),
   errors: z.array(counterRef).min(1).optional(),
   latency: z
-    .strictObject({ histogram: metricName, unit: oneOf(["seconds", "milliseconds", "microseconds"] as const).default("seconds"), matchers: matchers.optional() })
+    .strictObject({
+      histogram: metricName,
+      unit: oneOf(["seconds", "milliseconds", "microseconds"] as const).default("seconds"),
+      matchers: matchers.optional(),
+      /** The histogram's own labels (besides `le`), as the server exposes them. */
+      labels: serverLabels.optional(),
+      /**
+       * The histogram's bucket boundaries, in its unit, ascending, finite ones only (the `le`
+       * values the server prints, +Inf left out). Required: `slo.latency.thresholdMs` must be
+       * one of them, and latency alerts must stay below the highest, or their queries are empty.
+       */
+      buckets: z
+        .array(z.number({ error: expected("a finite number (+Inf is implied)") }).gt(0, { error: expected("a boundary above 0") }), {
+          error: (iss) =>
+            iss.input === undefined
+              ? "required: the histogram's bucket boundaries (its `le` values, in its unit, without +Inf): a latency threshold must be one of them, or the latency SLO's query selects no series"
+              : expected("a list of bucket boundaries such as [0.1, 0.25, 0.5, 1]")(iss),
+        })
+        .min(1, { error: "expected at least one finite bucket boundary" })
+        .max(200, { error: (iss) => `expected at most 200 bucket boundaries, got ${(iss.input as unknown[]).length}` })
+        .refine((b) => b.every((x, i) => i === 0 || x > b[i - 1]), { error: "expected ascending boundaries, each above the one before" }),
+    })
     .optional(),
-  loaded: z.strictObject({ metric: metricName, matchers: matchers.optional() }).optional(),
+  loaded: z
+    .strictObject({
+      metric: metricName,
+      matchers: matchers.optional(),
+      /** The gauge's own labels, as the server exposes them. */
+      labels: serverLabels.optional(),
+    })
+    .optional(),
   lastLoad: z.strictObject({ metric: metricName }).optional(),
-  predictions: z.strictObject({ histogram: metricName, matchers: matchers.optional() }).optional(),
+  predictions: z
+    .strictObject({
+      histogram: metricName,
+      matchers: matchers.optional(),
+      /** The histogram's own labels (besides `le`), as the server exposes them. */
+      labels: serverLabels.optional(),
+    })
+    .optional(),
   drift: z.strictObject({ metric: metricName, featureLabel: z.string().default("feature") }).optional(),
 });
 
@@ -245,7 +293,12 @@ const modelMonitoring = z
         errorRatioCritical: fraction(0.05),
         latencyP99Seconds: positive(0.5),
         latencyP50Seconds: positive(0.1),
-        stalenessHours: positive(24),
+        /**
+         * Maximum model age: ModelStale fires when the server's last-load time is older than this.
+         * Off unless set (a healthy model that is never reloaded is not a fault); needs a preset
+         * whose server exposes its last load time.
+         */
+        stalenessHours: z.number({ error: expected("hours") }).gt(0, { error: expected("a positive number of hours") }).optional(),
         driftPsi: positive(0.2),
         /** Absolute change of the mean prediction, last hour against last day. */
         predictionShift: positive(0.1),
@@ -276,6 +329,11 @@ const modelMonitoring = z
         latency: z
           .strictObject({ quantile: fraction(0.99), thresholdMs: positive(500) })
           .prefault({}),
+        /**
+         * Failed (or slow) requests a burn-rate alert's long window must hold before it may fire:
+         * one failure among a handful of requests is noise, not a burning budget.
+         */
+        minBadEvents: int(1, 1_000_000).default(5),
       })
       .prefault({}),
   })
@@ -470,16 +528,22 @@ const fleetObject = z
         enabled: z.boolean().default(true),
         /** The `release` label kube-prometheus-stack selects monitors and rules by. */
         release: labelValue.default("kube-prometheus-stack"),
-        /** Alerts link to `<runbookBaseUrl>#<alertname in lower case>`. */
-        runbookBaseUrl: matching(/^https?:\/\/\S+$/, "an http(s) URL").default("https://github.com/acme/modelship/blob/main/README.md"),
+        /**
+         * Alerts link to `<runbookBaseUrl>#<alertname in lower case>`. Unset: the repository CI
+         * builds (GitHub Actions, GitLab CI), else the runbooks of the installed modelship version
+         * (components/monitoring/runbooks.ts); set it so every machine renders the same link.
+         */
+        runbookBaseUrl: matching(/^https?:\/\/\S+$/, "an http(s) URL").optional(),
         /** Alerts link to the model's dashboard when set. */
         grafanaUrl: matching(/^https?:\/\/\S+$/, "an http(s) URL").optional(),
         /**
-         * Record each track's configured weight as a series (a PrometheusRule owned by the route),
-         * for the dashboards' configured-vs-observed panel. Off by default: it makes every weight
-         * change, rollback included, touch a second object.
+         * Record each track's configured weight and role as series (a PrometheusRule owned by the
+         * route, changed exactly when the route is). The "track carries weight but gets no
+         * traffic" and "weight on a track without pods" alerts, alerts' `role` label and the
+         * configured-vs-observed panels read them. On by default; off, a weight change touches
+         * the routing object alone and those alerts are not rendered.
          */
-        recordWeights: z.boolean().default(false),
+        recordWeights: z.boolean().default(true),
         /** Grafana folder of the dashboards (sidecar folder annotation). */
         dashboardFolder: z.string().min(1).default("ML models"),
       })
@@ -704,6 +768,7 @@ export const fleetSchemaFor = (stack?: string) =>
       if (mon.alerts.errorRatioWarning > mon.alerts.errorRatioCritical) {
         issue(at("monitoring", "alerts", "errorRatioWarning"), `must be <= errorRatioCritical (${mon.alerts.errorRatioCritical}), got ${mon.alerts.errorRatioWarning}`);
       }
+      for (const p of monitoringProblems(m)) issue(at(...p.path), p.message);
       if (router.capacity === "replica-ratio" && m.idle === "warm") {
         issue(at("idle"), `the "${router.name}" router (${routerKey}) sends traffic to every running pod, so a retired track cannot stay warm; use idle: cold`);
       }

@@ -98,8 +98,43 @@ export function withTrackFromPod(expr: string, scope: Scope): string {
 /** The pods of some tracks of a model (`tracks` is a regex such as `blue|green` or Grafana's `$track`). */
 export const podMatcher = (scope: Scope, tracks = "blue|green") => `namespace=${quote(scope.namespace)},pod=~${quote(`${scope.model}-(${tracks})-.+`)}`;
 
-/** `le` as client libraries print it: 0.5 → "0.5", 1 → "1" or "1.0". */
-export const leMatcher = (bound: number) => `le=~${quote(`${String(bound).replace(/\./g, "\\.")}(\\.0+)?`)}`;
+/**
+ * The texts client libraries print as the `le` of a bucket boundary. Each prints the shortest
+ * decimal that reads back as the same double; they differ in integers and exponents:
+ * - prom-client (JS; lib/registry.js formats the number with a template string): "1", "0.5",
+ *   exponent below 1e-6 ("1e-7");
+ * - metrics-exporter-prometheus (Rust, TGI; src/recorder.rs writes the f64 with Display, checked
+ *   with rustc): "1", "0.5", "28.76265888493261", never an exponent;
+ * - Python prometheus_client (prometheus/client_python prometheus_client/utils.py
+ *   floatToGoString: repr of the float): "1.0", "0.5", exponent below 1e-4 ("1e-05") and from
+ *   1e6 on ("1e+06"); Ray's metrics agent (ray-project/ray python/ray/_private/prometheus_exporter.py)
+ *   passes `str(bound)`, the same as repr up to 1e16 but "1000000.0" for 1e6;
+ * - Go client_golang (expfmt writeFloat: strconv 'g', shortest): "1", "0.5", exponent below 1e-4
+ *   and from 1e6 on ("1e+06").
+ */
+export function leTexts(bound: number): string[] {
+  if (!Number.isFinite(bound)) return [bound > 0 ? "+Inf" : "-Inf"];
+  const [mantissa, exp] = bound.toExponential().split("e");
+  const e = Number(exp);
+  const sign = mantissa.startsWith("-") ? "-" : "";
+  const digits = mantissa.replace(/^-/, "").replace(".", "");
+  // Plain decimal from the shortest digits: 28.76265888493261, 1000000, 0.0000001.
+  const plain =
+    e >= digits.length - 1
+      ? digits + "0".repeat(e - digits.length + 1)
+      : e >= 0
+        ? `${digits.slice(0, e + 1)}.${digits.slice(e + 1)}`
+        : `0.${"0".repeat(-e - 1)}${digits}`;
+  const integer = !plain.includes(".");
+  const goExponent = `${mantissa}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  const texts = [sign + plain, String(bound), ...(integer ? [`${sign}${plain}.0`] : []), ...(e < -4 || e >= 6 ? [goExponent] : [])];
+  return [...new Set(texts)];
+}
+
+const escapeRegex = (s: string) => s.replace(/[.+*?^$()[\]{}|\\]/g, "\\$&");
+
+/** Matches a boundary's `le` whichever client library printed it (see leTexts): 1 → "1" or "1.0". */
+export const leMatcher = (bound: number) => `le=~${quote(leTexts(bound).map(escapeRegex).join("|"))}`;
 
 /** Prometheus duration text for a number of seconds (whole minutes/hours/days when exact). */
 export function duration(seconds: number): string {

@@ -1,5 +1,6 @@
 // What counts as a slow request for the gate (pure). Prometheus histograms only know how many
 // requests fell at or below each bucket boundary, so "slow" must be "above a boundary".
+import { boundaryAt, nearestBoundariesText } from "../../components/monitoring/presets/buckets";
 
 export class GateConfigError extends Error {
   constructor(message: string) {
@@ -19,11 +20,10 @@ export function slowBoundary(bounds: readonly number[], stableP99: number | unde
   if (configuredMs !== undefined) {
     const wanted = configuredMs / 1000;
     if (bounds.length === 0) return undefined;
-    if (bounds.some((b) => Math.abs(b - wanted) <= 1e-9 * Math.max(1, wanted))) return wanted;
-    const below = bounds.filter((b) => b < wanted).pop();
-    const above = bounds.find((b) => b > wanted);
-    const near = [below, above].filter((b): b is number => b !== undefined).map((b) => `${+(b * 1000).toPrecision(6)}`);
-    throw new GateConfigError(`${model}: rollout.slowThresholdMs ${configuredMs} is not a bucket boundary of the latency histogram; nearest: ${near.join(" or ")} ms`);
+    // The scraped boundary itself: the exact double its `le` text reads back as.
+    const at = boundaryAt(bounds, wanted);
+    if (at !== undefined) return at;
+    throw new GateConfigError(`${model}: rollout.slowThresholdMs ${configuredMs} is not a bucket boundary of the latency histogram; nearest: ${nearestBoundariesText(bounds, wanted)} ms`);
   }
   if (bounds.length === 0 || stableP99 === undefined || !Number.isFinite(stableP99)) return undefined;
   const atOrBelow = bounds.filter((b) => b <= stableP99);

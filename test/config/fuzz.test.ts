@@ -14,7 +14,7 @@ describe("config fuzz (issue 14)", function () {
       .join("\n");
     assert.equal(r.failures.length, 0, `${r.failures.length} failures:\n${report}`);
     assert.equal(r.accepted + r.rejected, 300);
-    assert.ok(r.rejected > 50 && r.accepted > 20, `accepted ${r.accepted}, rejected ${r.rejected}: the mutations should land on both sides`);
+    assert.ok(r.rejected > 50 && r.accepted > 10, `accepted ${r.accepted}, rejected ${r.rejected}: the mutations should land on both sides`);
     assert.ok(r.rendered > 0 && r.objectsValidated > 0);
   });
 

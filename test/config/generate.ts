@@ -240,9 +240,14 @@ function modelArb(plan: ModelPlan, effective: RouterName, secrets: string[], aws
         fc.record({
           preset: fc.constant("custom"),
           custom: fc.record({
-            requests: fc.constant([{ metric: "http_requests_total", matchers: 'code!~"5.."' }]),
+            requests: fc.constant([{ metric: "http_requests_total", matchers: 'code!~"5.."', labels: ["code", "method"] }]),
             errors: fc.constant([{ metric: "http_requests_total", matchers: 'code=~"5.."' }]),
-            latency: fc.record({ histogram: fc.constant("http_request_duration_seconds"), unit: fc.constantFrom("seconds", "milliseconds", "microseconds") }),
+            // Buckets in the histogram's unit, holding the default SLO threshold (500 ms).
+            latency: fc.constantFrom(
+              { histogram: "http_request_duration_seconds", unit: "seconds", buckets: [0.1, 0.25, 0.5, 1, 2.5, 5] },
+              { histogram: "http_request_duration_seconds", unit: "milliseconds", buckets: [100, 250, 500, 1000, 2500, 5000] },
+              { histogram: "http_request_duration_seconds", unit: "microseconds", buckets: [100000, 250000, 500000, 1000000, 2500000, 5000000] },
+            ),
           }),
           scrape: fc.record({ kind: fc.constantFrom("ServiceMonitor", "PodMonitor"), port: fc.constantFrom(9090, 8080, 1, 65535) }),
         }),

@@ -6,7 +6,7 @@ import { parseFleetConfig } from "../../components/config";
 import { CUSTOM_PRESET_BYTES_MAX, CUSTOM_PRESETS_BYTES_MAX, MAX_MODELS, MODEL_CONFIG_BYTES_MAX } from "../../components/config/schema";
 import { DATA_BYTES_MAX, isCidr, OBJECT_BYTES_MAX } from "../../components/config/kube-limits";
 import { iamRoleName } from "../../components/aws/plan";
-import { fleetMonitoringObjects, modelMonitoringObjects } from "../../components/monitoring/manifests";
+import { fleetMonitoringObjects, modelMonitoringObjects, monitoringContext } from "../../components/monitoring/manifests";
 import { canaryConfig, configProblems } from "../fixtures/canary";
 
 const FILE = "Pulumi.staging.yaml";
@@ -121,7 +121,7 @@ describe("config limits the API server enforces (issue 14)", () => {
     rejects((_, m) => (m.env = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`V${i}`, "x".repeat(2000)]))), "models[0]", /at most 64 KiB of config for one model/);
     accepts((_, m) => (m.env = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`V${i}`, "x".repeat(2000)]))));
     rejects((c) => (c.secrets = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`s${i}`, "x".repeat(300_000)]))), "secrets", /at most 1024 KiB/);
-    const custom = (n: number) => ({ preset: "custom", custom: { requests: [0, 1, 2].map((i) => ({ metric: `requests_${i}_total`, matchers: `a="${"x".repeat(n / 3)}"` })) } });
+    const custom = (n: number) => ({ preset: "custom", custom: { requests: [0, 1, 2].map((i) => ({ metric: `requests_${i}_total`, matchers: `a="${"x".repeat(n / 3)}"`, labels: ["a"] })) } });
     rejects((_, m) => (m.monitoring = custom(CUSTOM_PRESET_BYTES_MAX + 30)), "models[0].monitoring.custom", /at most 4 KiB/);
     rejects(
       (c, m) => (c.models = Array.from({ length: MAX_MODELS + 1 }, (_, i) => ({ ...structuredClone(m), name: `m${i}` }))),
@@ -129,7 +129,7 @@ describe("config limits the API server enforces (issue 14)", () => {
       new RegExp(`at most ${MAX_MODELS} models`),
     );
     // Many models each within their own budget, together over the stack's.
-    const p = problems((c, m) => (c.models = Array.from({ length: 20 }, (_, i) => ({ ...structuredClone(m), name: `m${i}`, monitoring: custom(3900) }))));
+    const p = problems((c, m) => (c.models = Array.from({ length: 20 }, (_, i) => ({ ...structuredClone(m), name: `m${i}`, monitoring: custom(3840) }))));
     assert.equal(p.length, 1, p.join("\n"));
     assert.match(p[0], /^modelship:models\[16\]\.monitoring\.custom: .*at most 64 KiB in all/);
   });
@@ -146,11 +146,11 @@ describe("config limits the API server enforces (issue 14)", () => {
     const custom = {
       preset: "custom",
       custom: {
-        requests: [0, 1, 2].map((i) => ({ metric: metric(i), matchers: sel(i) })),
-        errors: [3, 4].map((i) => ({ metric: metric(i), matchers: sel(i) })),
-        latency: { histogram: metric(5), matchers: sel(5) },
-        loaded: { metric: metric(6), matchers: sel(6) },
-        predictions: { histogram: metric(7), matchers: sel(7) },
+        requests: [0, 1, 2].map((i) => ({ metric: metric(i), matchers: sel(i), labels: [`l${i}`] })),
+        errors: [3, 4].map((i) => ({ metric: metric(i), matchers: sel(i), labels: [`l${i}`] })),
+        latency: { histogram: metric(5), matchers: sel(5), labels: ["l5"], buckets: [0.1, 0.25, 0.5, 1, 2.5, 5] },
+        loaded: { metric: metric(6), matchers: sel(6), labels: ["l6"] },
+        predictions: { histogram: metric(7), matchers: sel(7), labels: ["l7"] },
         drift: { metric: metric(8) },
         lastLoad: { metric: metric(9) },
       },
@@ -163,7 +163,7 @@ describe("config limits the API server enforces (issue 14)", () => {
     c.models[0].env = Object.fromEntries(Array.from({ length: 28 }, (_, i) => [`V${i}`, "x".repeat(2000)]));
     const fleet = parseFleetConfig(c, FILE);
     assert.ok(JSON.stringify(fleet.models[0]).length > MODEL_CONFIG_BYTES_MAX * 0.85);
-    const ctx = { namespace: fleet.namespace, settings: fleet.monitoring };
+    const ctx = monitoringContext(fleet, "production-with-a-long-stack-name");
     const objects = [...fleetMonitoringObjects(fleet.models, ctx), ...modelMonitoringObjects(fleet.models[0], ctx)];
     for (const o of objects) {
       const bytes = JSON.stringify(o).length;

@@ -3,7 +3,11 @@
 import { strict as assert } from "assert";
 import { metricsContract } from "../../components/monitoring/contract";
 import { PRESETS, presetFor } from "../../components/monitoring/presets";
-import { rateOf } from "../../components/monitoring/promql";
+import { leMatcher, leTexts, rateOf } from "../../components/monitoring/promql";
+import { presetLabelProblems } from "../../components/config/monitoring-checks";
+import { LATENCY_BUCKETS, startModelServer } from "../../components/image/reference-server/server";
+import { TGI_DURATION_BUCKETS } from "../../components/monitoring/presets";
+import { RUNTIMES } from "../../components/serving/runtimes";
 import { RECORD, type AlertRule } from "../../components/monitoring/rules";
 import { metricsPort, metricsPortName } from "../../components/monitoring/scrape";
 import { alertTimeline, evalExpr, type InputSeries } from "./promtool";
@@ -97,7 +101,9 @@ describe("presets: queries against the servers' real series", function () {
   describe("probes are not traffic", () => {
     it("bentoml: /livez, /readyz and /healthz are neither requests nor latency", () => {
       const c = contractFor({ monitoring: { preset: "bentoml" } });
-      const code = (endpoint: string, status = 200) => `endpoint="${endpoint}",http_response_code="${status}",service_name="fraud",runner_name="Fraud"`;
+      // As scraped: the server's `endpoint` (the path) kept as exported_endpoint, `endpoint` the
+      // scrape's own (the port name).
+      const code = (endpoint: string, status = 200) => `endpoint="http",exported_endpoint="${endpoint}",http_response_code="${status}",service_name="fraud",runner_name="Fraud"`;
       const series = [
         s("bentoml_service_request_total", "0+6x30", code("/livez")),
         s("bentoml_service_request_total", "0+6x30", code("/readyz")),
@@ -162,6 +168,117 @@ describe("presets: queries against the servers' real series", function () {
       assert.deepEqual(alertTimeline({ groups: groupsFor({ monitoring }), series: series(3), alert: "ModelLatencyP99High", minutes: 40 }), []);
       // … 60 a minute are not.
       assert.ok(alertTimeline({ groups: groupsFor({ monitoring }), series: series(60), alert: "ModelLatencyP99High", minutes: 40 }).length > 0);
+    });
+  });
+});
+
+describe("presets: the servers' buckets and labels (issue 17)", function () {
+  this.timeout(300_000);
+  const up = { series: `up{${at('job="ml/fraud"')}}`, values: "1x40" };
+
+  describe("declared latency buckets", () => {
+    it("every preset with a latency histogram declares its finite default buckets, ascending", () => {
+      for (const p of Object.values(PRESETS)) {
+        if (!p.latency) continue;
+        const b = p.latency.buckets;
+        assert.ok(b && b.length > 0, `${p.name}: no buckets`);
+        assert.ok(b.every((x, i) => Number.isFinite(x) && x > 0 && (i === 0 || x > b[i - 1])), `${p.name}: ${b}`);
+      }
+    });
+
+    it("modelship: the reference server's own buckets", () => {
+      assert.deepEqual(PRESETS.modelship.latency!.buckets, LATENCY_BUCKETS);
+    });
+
+    it("tgi: 35 boundaries from 0.0001 s times 1.5, as TGI computes and prints them", () => {
+      // Texts Rust's f64 Display prints for TGI's loop (checked with rustc 1.95), e.g. no
+      // rounding of 28.76265888493261 s.
+      assert.equal(TGI_DURATION_BUCKETS.length, 35);
+      assert.equal(String(TGI_DURATION_BUCKETS[0]), "0.00015000000000000001");
+      assert.equal(String(TGI_DURATION_BUCKETS[30]), "28.76265888493261");
+      assert.equal(String(TGI_DURATION_BUCKETS[34]), "145.61096060497135");
+      for (const b of TGI_DURATION_BUCKETS) assert.ok(leTexts(b).includes(String(b)));
+    });
+
+    it("le texts: every client library's form of a boundary", () => {
+      assert.deepEqual(leTexts(1), ["1", "1.0"]);
+      assert.deepEqual(leTexts(0.5), ["0.5"]);
+      assert.deepEqual(leTexts(1e6), ["1000000", "1000000.0", "1e+06"]);
+      assert.deepEqual(leTexts(0.00005), ["0.00005", "5e-05"]);
+      assert.equal(leMatcher(2.5), String.raw`le=~"2\\.5"`);
+    });
+  });
+
+  describe("matchers filter on labels the server's series carry", () => {
+    it("every built-in preset: each label a matcher filters on is declared for its metric, as scraped", () => {
+      for (const p of Object.values(PRESETS)) assert.deepEqual(presetLabelProblems(p), [], p.name);
+    });
+
+    it("would catch a matcher on the server's `endpoint`, which the scrape renames exported_endpoint", () => {
+      const wrong = { ...PRESETS.bentoml, requests: [{ metric: "bentoml_service_request_total", matchers: 'endpoint!~"/(livez|readyz|healthz)"' }] };
+      const problems = presetLabelProblems(wrong);
+      assert.equal(problems.length, 1);
+      assert.deepEqual(problems[0].path, ["requests", 0, "matchers"]);
+      assert.match(problems[0].message, /exported_endpoint/);
+      const undeclared = { ...PRESETS.tgi, errors: [{ metric: "tgi_request_failure", matchers: 'status="5xx"' }] };
+      assert.match(presetLabelProblems(undeclared)[0].message, /"status", which is not among the labels declared for tgi_request_failure \(err\)/);
+    });
+  });
+
+  describe("the latency SLO's bucket query finds the boundary's series (latencyWithin)", () => {
+    const bucket = (metric: string, le: string, perMinute: number, extra = "") => s(`${metric}_bucket`, `0+${perMinute}x40`, `${extra}${extra ? "," : ""}le="${le}"`);
+
+    it("tgi: the boundary TGI prints with all its digits, at the server preset's threshold", () => {
+      const thresholdMs = (RUNTIMES.tgi.defaults.monitoring as { slo: { latency: { thresholdMs: number } } }).slo.latency.thresholdMs;
+      const c = contractFor({ monitoring: { preset: "tgi", slo: { latency: { thresholdMs } } } });
+      const series = [
+        up,
+        bucket("tgi_request_duration", "19.175105923288406", 6),
+        bucket("tgi_request_duration", "28.76265888493261", 9),
+        bucket("tgi_request_duration", "43.143988327398915", 10),
+        bucket("tgi_request_duration", "+Inf", 10),
+        s("tgi_request_duration_count", "0+10x40"),
+      ];
+      near(one(series, c.latencyWithin(thresholdMs / 1000, "10m"), 20), 90, "requests within the threshold");
+      near(one(series, c.slowRatio(thresholdMs / 1000, "10m"), 20), 0.1, "slow ratio");
+      // A boundary rounded to 12 digits, as the query used to write it, selects nothing.
+      const rounded = rateOf([{ metric: "tgi_request_duration_bucket", matchers: leMatcher(+(thresholdMs / 1000).toPrecision(12)) }], { namespace: NS, model: MODEL }, "10m", "namespace, model, track", undefined, "increase");
+      assert.equal(one(series, rounded, 20), undefined);
+    });
+
+    it("Python clients: 1.0 for a boundary of 1 (kserve), 500.0 for Ray's 500 ms", () => {
+      const kserve = contractFor({ monitoring: { preset: "kserve", slo: { latency: { thresholdMs: 1000 } } } });
+      const k = [up, bucket("request_predict_seconds", "0.75", 4, 'model_name="fraud"'), bucket("request_predict_seconds", "1.0", 7, 'model_name="fraud"'), bucket("request_predict_seconds", "+Inf", 8, 'model_name="fraud"')];
+      near(one(k, kserve.latencyWithin(1, "10m"), 20), 70, "kserve within 1 s");
+      const ray = contractFor({ monitoring: { preset: "rayserve" } });
+      const route = 'route="/predict",method="POST",application="fraud",status_code="200"';
+      const r = [up, bucket("ray_serve_http_request_latency_ms", "400.0", 2, route), bucket("ray_serve_http_request_latency_ms", "500.0", 5, route), bucket("ray_serve_http_request_latency_ms", "+Inf", 6, route)];
+      near(one(r, ray.latencyWithin(0.5, "10m"), 20), 50, "rayserve within 500 ms");
+    });
+
+    it("modelship: the reference server's own /metrics text, at the default 500 ms threshold", async () => {
+      const server = await startModelServer({ modelName: "fraud", modelVersion: "1", latencyMs: 1, seed: 7 });
+      let text: string;
+      try {
+        for (let i = 0; i < 5; i++) {
+          const res = await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ features: [1, 2] }) });
+          assert.equal(res.status, 200);
+        }
+        text = await (await fetch(`${server.url}/metrics`)).text();
+      } finally {
+        await server.close();
+      }
+      const scraped = [...text.matchAll(/^model_prediction_latency_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\S+)$/gm)].map((m) => ({ le: m[1], count: Number(m[2]) }));
+      assert.deepEqual(scraped.filter((b) => b.le !== "+Inf").map((b) => Number(b.le)), PRESETS.modelship.latency!.buckets);
+      for (const b of scraped.filter((x) => x.le !== "+Inf")) assert.ok(leTexts(Number(b.le)).includes(b.le), b.le);
+
+      const model = fleet().models[0];
+      assert.equal(model.monitoring.slo.latency.thresholdMs, 500);
+      const c = metricsContract(presetFor(model.monitoring), { namespace: NS, model: model.name });
+      const series = [up, ...scraped.map((b) => bucket("model_prediction_latency_seconds", b.le, b.count, 'model_name="fraud",model_version="1"'))];
+      const atHalf = scraped.find((b) => b.le === "0.5")!.count;
+      assert.equal(atHalf, 5);
+      near(one(series, c.latencyWithin(0.5, "10m"), 20), 10 * atHalf, "requests within 500 ms");
     });
   });
 });

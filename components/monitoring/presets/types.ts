@@ -6,6 +6,12 @@ export interface HistogramRef {
   matchers?: string;
   /** Multiply a value of this histogram by this to get seconds (1 for seconds, 0.001 for ms). */
   toSeconds: number;
+  /**
+   * The server's default bucket boundaries, finite ones only, ascending, in the histogram's own
+   * unit (what its `le` labels say). A latency threshold must be one of them, and a quantile
+   * at the top one means "at least this" (histogram_quantile caps it there).
+   */
+  buckets?: readonly number[];
 }
 
 /**
@@ -48,4 +54,13 @@ export interface PresetDef {
   metricsPort?: number;
   /** Every metric name the preset's queries may reference. */
   metrics?: string[];
+  /**
+   * The labels the server itself puts on a metric (counter or gauge name, histogram base name),
+   * besides the labels the scrape adds (namespace, pod, model, track, version, instance, job,
+   * service, container, endpoint). Every label a matcher of the preset filters on must be one of
+   * them or a scrape label: a matcher on a label the series lack selects nothing (or, negated,
+   * everything), and the signal reads 0% errors instead of failing. A server label that shares
+   * its name with a scrape label is renamed `exported_<name>` by Prometheus.
+   */
+  labels?: Readonly<Record<string, readonly string[]>>;
 }

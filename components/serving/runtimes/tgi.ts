@@ -1,4 +1,12 @@
+import { TGI_DURATION_BUCKETS } from "../../monitoring/presets/servers";
 import { CACHE_ENV, cacheVolume, shmVolume, type ServerRuntime } from "./types";
+
+/**
+ * TGI's duration buckets have no round values (0.0001 s x 1.5^n), so the latency SLO's threshold
+ * is the boundary nearest 30 s, 1.5^31 x 0.0001 s = 28.76265888493261 s, taken from the list
+ * itself so it is that boundary exactly (in ms: 28762.65888493261).
+ */
+const SLO_THRESHOLD_MS = TGI_DURATION_BUCKETS[30] * 1000;
 
 /**
  * Hugging Face Text Generation Inference (ghcr.io/huggingface/text-generation-inference).
@@ -55,6 +63,7 @@ export const tgi: ServerRuntime = {
         // highest the schema allows) is worth an alert.
         gpuMemoryRatio: 1,
       },
+      slo: { latency: { thresholdMs: SLO_THRESHOLD_MS } },
     },
     // Requests queued plus those in the running batch, per pod.
     autoscaling: { metric: "inFlight", target: 32 },
