@@ -1,6 +1,7 @@
 // The metrics contract: each signal's PromQL, written once per preset. Recording rules,
 // alerts, dashboards and the analysis gate all take their queries from here.
-import type { PresetDef } from "./presets/types";
+import { boundaryAt } from "./presets/buckets";
+import type { HistogramRef, PresetDef } from "./presets/types";
 import { BY_TRACK, leMatcher, podMatcher, rateOf, ratio, selector, withTrackFromPod, type Scope } from "./promql";
 
 export const SIGNALS = [
@@ -24,6 +25,7 @@ export const KUBERNETES_METRICS = [
   "container_cpu_usage_seconds_total",
   "container_memory_working_set_bytes",
   "kube_pod_container_resource_limits",
+  "kube_pod_status_ready",
   "kube_deployment_status_replicas_available",
   "kube_horizontalpodautoscaler_status_desired_replicas",
   "kube_horizontalpodautoscaler_status_current_replicas",
@@ -35,6 +37,18 @@ export const KUBERNETES_METRICS = [
 
 /** The container every serving pod runs the model in (see serving/manifests.ts). */
 const CONTAINER = 'container="model-server"';
+
+/**
+ * A metric a preset declares, as the "signal absent" guards check it: gauges exist from the
+ * server's first scrape on, counters and histograms of client libraries from their first
+ * increment (so only a track with traffic can be expected to have them).
+ */
+export interface DeclaredMetric {
+  signal: Signal;
+  metric: string;
+  /** Series appear with the first request (counters, histograms), not with the first scrape (gauges). */
+  bornWithTraffic: boolean;
+}
 
 export interface MetricsContract {
   readonly preset: string;
@@ -67,10 +81,27 @@ export interface MetricsContract {
   latencyBuckets(extra?: string): string | undefined;
   /** Multiply a bucket boundary (`le`) by this to get seconds. */
   readonly latencyUnitSeconds?: number;
+  /** The preset's declared finite bucket boundaries in seconds, ascending (undefined: not declared). */
+  readonly latencyBucketsSeconds?: readonly number[];
+  /**
+   * The highest finite bucket boundary in seconds: histogram_quantile never returns more than
+   * this, so a quantile equal to it reads "at least", never as a value.
+   */
+  readonly latencyTopSeconds?: number;
   /** Share of requests slower than `seconds` (the latency SLO's bad events). */
   slowRatio(seconds: number, window: string, by?: string): string | undefined;
   /** Scraped targets that answer, per track (Prometheus' own `up`). */
   targetsUp(extra?: string): string;
+  /** Pods Kubernetes reports ready, per track (kube-state-metrics); `tracks` is a regex of colours (default both). */
+  readyPods(tracks?: string): string;
+  /** Pods kube-state-metrics knows at all, per track: absent when kube-state-metrics is not scraped. */
+  knownPods(): string;
+  /** Pods cAdvisor reports a working set for, per track: absent when the kubelet's cAdvisor is not scraped. */
+  cadvisorPods(): string;
+  /** The preset's metrics the "signal absent" guards check (errors are born with the first failure: not guarded). */
+  readonly declared: readonly DeclaredMetric[];
+  /** The version each track's pods run, from the scrape's `version` label (the most common one while a release rolls out). */
+  trackVersion(): string;
   /** Per pod: 1 when the model is loaded. */
   loaded(extra?: string): string | undefined;
   /**
@@ -125,7 +156,20 @@ export function metricsContract(preset: PresetDef, scope: Scope): MetricsContrac
   // (new series included), and always over the histogram's own count, never the request counters.
   const join = (...m: (string | undefined)[]) => m.filter((x): x is string => !!x).join(",") || undefined;
   const observedRef = lat && { metric: `${lat.name}_count`, matchers: lat.matchers };
-  const withinRef = (seconds: number) => lat && { metric: `${lat.name}_bucket`, matchers: join(lat.matchers, leMatcher(+(seconds / lat.toSeconds).toPrecision(12))) };
+  // The `le` of a boundary in seconds: the preset's declared boundary itself when it is one (TGI
+  // prints 28.76265888493261, which no rounding of 28762.65888… ms / 1000 gives back), else
+  // the value in the histogram's unit, rounded off the float noise of the unit conversion.
+  const leOf = (h: HistogramRef, seconds: number) => (h.buckets && boundaryAt(h.buckets, seconds / h.toSeconds)) ?? +(seconds / h.toSeconds).toPrecision(12);
+  const withinRef = (seconds: number) => lat && { metric: `${lat.name}_bucket`, matchers: join(lat.matchers, leMatcher(leOf(lat, seconds))) };
+
+  const declared: DeclaredMetric[] = [
+    ...(preset.requests ?? []).map((r) => ({ signal: "requests" as const, metric: r.metric, bornWithTraffic: true })),
+    ...(lat ? [{ signal: "latency" as const, metric: `${lat.name}_count`, bornWithTraffic: true }] : []),
+    ...(preset.predictions ? [{ signal: "predictions" as const, metric: `${preset.predictions.name}_count`, bornWithTraffic: true }] : []),
+    ...(preset.loaded ? [{ signal: "loaded" as const, metric: preset.loaded.metric, bornWithTraffic: false }] : []),
+    ...(preset.lastLoad ? [{ signal: "staleness" as const, metric: preset.lastLoad.metric, bornWithTraffic: false }] : []),
+    ...(preset.inFlight?.metrics ?? []).map((metric) => ({ signal: "inFlight" as const, metric, bornWithTraffic: false })),
+  ].filter((d, i, all) => all.findIndex((o) => o.metric === d.metric) === i);
 
   const metrics = new Set<string>([
     ...KUBERNETES_METRICS,
@@ -156,6 +200,8 @@ export function metricsContract(preset: PresetDef, scope: Scope): MetricsContrac
     latencyWithin: (seconds, w, by = BY_TRACK, extra) => lat && rateOf([withinRef(seconds)!], scope, w, by, extra, "increase"),
     latencyBuckets: (extra) => lat && `count by (le) (${lat.name}_bucket{${s(lat.matchers, extra)}})`,
     latencyUnitSeconds: lat?.toSeconds,
+    latencyBucketsSeconds: lat?.buckets?.map((b) => +(b * lat.toSeconds).toPrecision(12)),
+    latencyTopSeconds: lat?.buckets?.length ? +(lat.buckets[lat.buckets.length - 1] * lat.toSeconds).toPrecision(12) : undefined,
     errorRatio(w, by = BY_TRACK, extra) {
       const errors = errorRate(w, by, extra);
       const all = requestRate(w, by, extra);
@@ -173,6 +219,13 @@ export function metricsContract(preset: PresetDef, scope: Scope): MetricsContrac
       return `1 - (${fast} / ${all})`;
     },
     targetsUp: (extra) => `sum by (${BY_TRACK}) (up{${s(extra)}})`,
+    // kube-state-metrics: kube_pod_status_ready{namespace, pod, condition} is 1 for the pod's
+    // current condition (kubernetes/kube-state-metrics docs/metrics/workload/pod-metrics.md).
+    readyPods: (tracks) => perTrack(`kube_pod_status_ready{${podMatcher(scope, tracks)},condition="true"}`),
+    knownPods: () => `count by (${BY_TRACK}) (${withTrackFromPod(`kube_pod_status_ready{${podMatcher(scope)},condition="true"}`, scope)})`,
+    cadvisorPods: () => `count by (${BY_TRACK}) (${withTrackFromPod(pod("container_memory_working_set_bytes"), scope)})`,
+    declared,
+    trackVersion: () => `topk by (${BY_TRACK}) (1, count by (${BY_TRACK}, version) (up{${s()}}))`,
     loaded: (extra) => preset.loaded && `min by (${BY_TRACK}, pod) (${preset.loaded.metric}{${s(preset.loaded.matchers, extra)}})`,
     inFlight(by = BY_TRACK, extra) {
       const f = preset.inFlight;

@@ -13,6 +13,12 @@ export interface AlertRule {
   alert: string;
   expr: string;
   for?: string;
+  /**
+   * Keeps a firing alert firing this long after its condition clears, so a ratio hovering at
+   * its threshold does not resolve and re-page. Prometheus >= 2.42 (rulefmt.Rule KeepFiringFor);
+   * the PrometheusRule CRD field has the same name (docs/runbooks.md names the versions).
+   */
+  keep_firing_for?: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
 }
@@ -28,8 +34,15 @@ export interface RuleContext {
   contract: MetricsContract;
   model: ModelConfig;
   runbookBaseUrl: string;
-  /** Link to the model's dashboard, when Grafana's URL is known. */
+  /**
+   * Link to the model's dashboard: absolute when Grafana's URL is known, else Grafana's own path
+   * (`/d/<uid>/<slug>`), which an Alertmanager template can prefix with its Grafana.
+   */
   dashboardUrl?: string;
+  /** The stack file's `environment`: a label on every alert, so one Alertmanager routes by it. */
+  environment?: string;
+  /** Whether the route records its weights and roles (`monitoring.recordWeights`). */
+  recordedWeights?: boolean;
 }
 
 /** Alert annotations every rule carries: what, why, and where to go next. */
@@ -41,3 +54,10 @@ export function annotations(ctx: RuleContext, alert: string, summary: string, de
     ...(ctx.dashboardUrl ? { dashboard_url: `${ctx.dashboardUrl}?var-track={{ $labels.track }}` } : {}),
   };
 }
+
+/** Labels every alert carries besides its own: its severity and the stack's environment. */
+export const alertLabels = (ctx: RuleContext, severity: string, extra: Record<string, string> = {}): Record<string, string> => ({
+  severity,
+  ...(ctx.environment ? { environment: ctx.environment } : {}),
+  ...extra,
+});

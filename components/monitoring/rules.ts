@@ -1,6 +1,9 @@
 // Recording and alerting rules of one model, derived from its metrics contract (pure).
-import { BY_MODEL, BY_TRACK } from "./promql";
-import { annotations, type AlertRule, type RecordingRule, type RuleContext, type RuleGroup } from "./rule-types";
+import { trackInfoRule, withTrackContext } from "./context";
+import { formatDuration } from "./quantile";
+import { BY_MODEL, BY_TRACK, duration } from "./promql";
+import { alertLabels, annotations, type AlertRule, type RecordingRule, type RuleContext, type RuleGroup } from "./rule-types";
+import { silentFaultAlerts } from "./silence";
 import { sloRuleGroup } from "./slo";
 
 export * from "./rule-types";
@@ -41,6 +44,7 @@ function recordingGroup(ctx: RuleContext): RuleGroup {
   add(RECORD.latencyRequests, c.latencyRate("5m"));
   for (const q of LATENCY_QUANTILES) add(RECORD.latency(q), c.latencyQuantile(q, "5m"));
   for (const w of PREDICTION_WINDOWS) add(RECORD.predictionMean(w), c.predictionMean(w));
+  rules.push(trackInfoRule(c));
   return { name: `modelship.${c.scope.model}.recording`, rules };
 }
 
@@ -59,42 +63,92 @@ export function worseThanOther(series: string, scopeMatchers: string, factor: nu
   return `${side("blue", "green")} or ${side("green", "blue")}`;
 }
 
+/**
+ * How long a ratio alert keeps firing after its condition clears: a track hovering at a
+ * threshold stays one alert instead of resolving and re-paging every few minutes.
+ */
+export const KEEP_FIRING_FOR = "10m";
+
+/**
+ * The startup probe's budget (initial delay + failureThreshold x period + one timeout, as the
+ * kubelet counts it: the container is restarted only after failureThreshold consecutive
+ * failures), plus one scrape, in whole minutes and never under 5: ModelNotLoaded waits that long,
+ * so a model still loading inside its budget is not a page.
+ */
+export function notLoadedFor(model: RuleContext["model"]): string {
+  const p = model.probes.startup;
+  const scrape = Number(/^(\d+)/.exec(model.monitoring.scrape.interval)![1]) * (model.monitoring.scrape.interval.endsWith("m") ? 60 : 1);
+  const seconds = p.initialDelaySeconds + p.failureThreshold * p.periodSeconds + p.timeoutSeconds + scrape;
+  return duration(Math.max(5, Math.ceil(seconds / 60)) * 60);
+}
+
+/**
+ * A quantile's value for an alert's text: histogram_quantile never returns more than the top
+ * finite bucket, so there it reads "≥ top bucket", never as a measured value (Go template, as
+ * Prometheus renders annotations).
+ */
+export function quantileText(topSeconds: number | undefined): string {
+  const value = "{{ $value | humanizeDuration }}";
+  // Go templates compare a float only with a float: the constant always has a decimal point.
+  const top = Number.isInteger(topSeconds) ? topSeconds!.toFixed(1) : String(topSeconds);
+  return topSeconds === undefined ? value : `{{ if ge $value ${top} }}≥ ${formatDuration(topSeconds!)} (the histogram's top bucket: the true value may be far higher){{ else }}${value}{{ end }}`;
+}
+
 function alertGroup(ctx: RuleContext): RuleGroup {
   const { contract: c, model } = ctx;
   const t = model.monitoring.alerts;
   const canary = model.monitoring.canary;
   const scope = m(ctx);
   const rules: AlertRule[] = [];
-  const alert = (name: string, severity: string, expr: string | undefined, forDuration: string, summary: string, description: string) => {
+  interface Extra {
+    keepFiring?: boolean;
+    labels?: Record<string, string>;
+  }
+  const alert = (name: string, severity: string, expr: string | undefined, forDuration: string, summary: string, description: string, extra: Extra = {}) => {
     if (!expr) return;
-    rules.push({ alert: name, expr, for: forDuration, labels: { severity }, annotations: annotations(ctx, name, summary, description) });
+    rules.push({
+      alert: name,
+      expr: withTrackContext(expr, c),
+      for: forDuration,
+      ...(extra.keepFiring ? { keep_firing_for: KEEP_FIRING_FOR } : {}),
+      labels: alertLabels(ctx, severity, extra.labels),
+      annotations: annotations(ctx, name, summary, description),
+    });
   };
+  const held = { keepFiring: true };
   const who = "{{ $labels.model }} ({{ $labels.track }})";
   const pct = (x: number) => `${+(x * 100).toFixed(3)}%`;
+  const latencyValue = quantileText(c.latencyTopSeconds);
+
+  for (const s of silentFaultAlerts(ctx, ctx.recordedWeights ?? false)) alert(s.alert, s.severity, s.expr, s.for, s.summary, s.description, { labels: s.labels });
 
   if (c.available.has("errors")) {
     const ratio = `${RECORD.errorRatio}${scope}`;
     alert("ModelErrorRatioHigh", "warning", withTraffic(ctx, `${ratio} > ${t.errorRatioWarning}`, t.minRequestRate), "5m",
-      `${who}: error ratio above ${pct(t.errorRatioWarning)}`, "{{ $value | humanizePercentage }} of requests to {{ $labels.model }} on the {{ $labels.track }} track failed over the last 5 minutes.");
+      `${who}: error ratio above ${pct(t.errorRatioWarning)}`, "{{ $value | humanizePercentage }} of requests to {{ $labels.model }} on the {{ $labels.track }} track failed over the last 5 minutes.", held);
     alert("ModelErrorRatioCritical", "critical", withTraffic(ctx, `${ratio} > ${t.errorRatioCritical}`, t.minRequestRate), "5m",
-      `${who}: error ratio above ${pct(t.errorRatioCritical)}`, "{{ $value | humanizePercentage }} of requests to {{ $labels.model }} on the {{ $labels.track }} track failed over the last 5 minutes.");
+      `${who}: error ratio above ${pct(t.errorRatioCritical)}`, "{{ $value | humanizePercentage }} of requests to {{ $labels.model }} on the {{ $labels.track }} track failed over the last 5 minutes.", held);
     alert("ModelTrackErrorRatioDivergence", "warning",
       withTraffic(ctx, worseThanOther(RECORD.errorRatio, matchers(ctx), canary.errorFactor, canary.errorMargin), canary.minRequestRate), "5m",
-      `${who}: more errors than the other track`, `The {{ $labels.track }} track's error ratio is {{ $value | humanizePercentage }}, above ${canary.errorFactor}x the other track's (or ${pct(canary.errorMargin)} more). If it is the candidate, roll back.`);
+      `${who}: more errors than the other track`, `The {{ $labels.track }} track's error ratio is {{ $value | humanizePercentage }}, above ${canary.errorFactor}x the other track's (or ${pct(canary.errorMargin)} more). If it is the candidate, roll back.`, held);
   }
   if (c.available.has("latency")) {
     alert("ModelLatencyP99High", "warning", withLatencyTraffic(ctx, `${RECORD.latency(0.99)}${scope} > ${t.latencyP99Seconds}`, t.minRequestRate), "10m",
-      `${who}: p99 latency above ${t.latencyP99Seconds * 1000} ms`, "p99 latency of {{ $labels.model }} on {{ $labels.track }} is {{ $value | humanizeDuration }}.");
+      `${who}: p99 latency above ${t.latencyP99Seconds * 1000} ms`, `p99 latency of {{ $labels.model }} on {{ $labels.track }} is ${latencyValue}.`, held);
     alert("ModelLatencyP50High", "warning", withLatencyTraffic(ctx, `${RECORD.latency(0.5)}${scope} > ${t.latencyP50Seconds}`, t.minRequestRate), "10m",
-      `${who}: median latency above ${t.latencyP50Seconds * 1000} ms`, "Median latency of {{ $labels.model }} on {{ $labels.track }} is {{ $value | humanizeDuration }}.");
+      `${who}: median latency above ${t.latencyP50Seconds * 1000} ms`, `Median latency of {{ $labels.model }} on {{ $labels.track }} is ${latencyValue}.`, held);
     alert("ModelTrackLatencyDivergence", "warning",
       withLatencyTraffic(ctx, worseThanOther(RECORD.latency(0.95), matchers(ctx), canary.latencyFactor, canary.latencyMarginSeconds), canary.minRequestRate), "10m",
-      `${who}: slower than the other track`, `p95 latency of the {{ $labels.track }} track is {{ $value | humanizeDuration }}, above ${canary.latencyFactor}x the other track's (and ${canary.latencyMarginSeconds * 1000} ms more). If it is the candidate, roll back.`);
+      `${who}: slower than the other track`, `p95 latency of the {{ $labels.track }} track is ${latencyValue}, above ${canary.latencyFactor}x the other track's (and ${canary.latencyMarginSeconds * 1000} ms more). If it is the candidate, roll back.`, held);
   }
-  alert("ModelNotLoaded", "critical", c.loaded() && `${c.loaded()} < 1`, "5m",
-    `${who}: model not loaded`, "Pod {{ $labels.pod }} reports its model as not loaded; it cannot serve predictions.");
-  alert("ModelStale", "warning", c.staleness() && `${c.staleness()} > ${t.stalenessHours * 3600}`, "15m",
-    `${who}: model older than ${t.stalenessHours} h`, "The model on {{ $labels.track }} was last loaded {{ $value | humanizeDuration }} ago.");
+  const loadFor = notLoadedFor(model);
+  alert("ModelNotLoaded", "critical", c.loaded() && `${c.loaded()} < 1`, loadFor,
+    `${who}: model not loaded`, `Pod {{ $labels.pod }} has reported its model as not loaded for ${loadFor}, longer than its startup probe allows a load to take; it cannot serve predictions.`);
+  // Off unless a maximum age is configured: a model that is never reloaded is not a fault.
+  if (t.stalenessHours !== undefined) {
+    alert("ModelStale", "warning", c.staleness() && `${c.staleness()} > ${t.stalenessHours * 3600}`, "15m",
+      `${who}: model older than ${t.stalenessHours} h`, "The model on {{ $labels.track }} was last loaded {{ $value | humanizeDuration }} ago.");
+  }
   alert("ModelFeatureDrift", "warning", c.drift() && `${c.drift()} > ${t.driftPsi}`, "30m",
     `${who}: feature drift (PSI above ${t.driftPsi})`, "Feature {{ $labels.feature_name }}{{ $labels.feature }} has a population stability index of {{ $value }}.");
   if (c.available.has("predictions")) {
@@ -116,5 +170,8 @@ function alertGroup(ctx: RuleContext): RuleGroup {
 
 /** Every rule group of one model: recordings, SLO burn rates, alerts. */
 export function modelRuleGroups(ctx: RuleContext): RuleGroup[] {
-  return [recordingGroup(ctx), sloRuleGroup(ctx), alertGroup(ctx)].filter((g) => g.rules.length > 0);
+  const recordings = recordingGroup(ctx);
+  // The 5-minute error ratio per track is both an alert input and an SLO window: recorded once.
+  const recorded = new Set(recordings.rules.map((r) => ("record" in r ? r.record : "")));
+  return [recordings, sloRuleGroup(ctx, recorded), alertGroup(ctx)].filter((g) => g.rules.length > 0);
 }

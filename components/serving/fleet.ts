@@ -4,7 +4,7 @@ import { fleetArgsConfig } from "../config/args";
 import type { FleetConfig, FleetInput } from "../config/schema";
 import type { ProgramPaths } from "../image";
 import { awsProvider, ModelArtifacts } from "../aws";
-import { fleetMonitoringObjects, Monitoring } from "../monitoring";
+import { fleetMonitoringObjects, Monitoring, monitoringContext } from "../monitoring";
 import { MANAGED_BY } from "./labels";
 import { ModelServing } from "./model";
 
@@ -67,7 +67,7 @@ export class ModelFleet extends pulumi.ComponentResource {
     }
     this.models = config.models.map((model) => new ModelServing(model.name, { namespace: ns ? this.namespace : undefined, model, fleet: config, awsOpts, paths: args.paths }, { parent: this }));
     if (config.monitoring.enabled) {
-      const objects = fleetMonitoringObjects(config.models, { namespace: config.namespace, settings: config.monitoring });
+      const objects = fleetMonitoringObjects(config.models, monitoringContext(config, pulumi.getStack()));
       new Monitoring("fleet-monitoring", { objects, dependsOn: ns ? [ns] : [] }, { parent: this });
     }
     this.registerOutputs({ namespace: this.namespace });

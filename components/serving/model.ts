@@ -4,7 +4,7 @@ import { modelAwsPlan, ModelRepository, TrackIdentity } from "../aws";
 import { servingConfig } from "../config/args";
 import type { Colour, FleetConfig, FleetSettingsInput, ModelConfig, ModelInput } from "../config/schema";
 import { ModelImage, type ProgramPaths } from "../image";
-import { modelMonitoringObjects, Monitoring, routeWeightRule } from "../monitoring";
+import { modelMonitoringObjects, Monitoring, monitoringContext, routeWeightRule } from "../monitoring";
 import { ingressPeers, ModelRoute, ROUTER_DEFINITIONS, ROUTERS } from "../routing";
 import { planCapacity, type TrackCapacity } from "./capacity";
 import { modelLabels } from "./labels";
@@ -121,7 +121,7 @@ export class ModelServing extends pulumi.ComponentResource {
     const router = ROUTER_DEFINITIONS[model.router];
     const context = { namespace: fleet.namespace, settings: fleet.routers };
     const readiness = Object.values(this.tracks).flatMap((t) => [t.deployment, ...(t.autoscaler ? [t.autoscaler] : []), ...(t.scaledObject ? [t.scaledObject] : [])]);
-    const monitoring = { namespace: fleet.namespace, settings: fleet.monitoring };
+    const monitoring = monitoringContext(fleet, pulumi.getStack());
     const routeObjects = [...router.objects(model, context), ...(fleet.monitoring.enabled && fleet.monitoring.recordWeights ? [routeWeightRule(model, monitoring)] : [])];
     new ModelRoute(`${model.name}-route`, { objects: routeObjects, readiness }, parent);
     if (fleet.monitoring.enabled) {

@@ -269,7 +269,7 @@ async function main() {
     `|---|${Object.keys(blast[0].counts).map(() => "---").join("|")}|`,
     ...blast.map((r) => `| ${r.router} | ${Object.values(r.counts).map((c) => c ?? "—").join(" | ")} |`),
     "",
-    "The `service` router has no intermediate steps (—). A rollback touches one object on every weighted router (the HTTPRoute, VirtualService, canary Ingress or ALB Ingress); the `service` router switches two Services (live and preview); the `replicas` router, whose weights are replica counts, rescales both tracks (and its one Service gains or drops the candidate's quality-gate annotation as the candidate's weight leaves or reaches 0).",
+    "The `service` router has no intermediate steps (—). A rollback touches two objects on every weighted router: the one that carries the weights (the HTTPRoute, VirtualService, canary Ingress or ALB Ingress) and the route's weight record (`<model>-route-weights`, `monitoring.recordWeights`, on by default since the silent-canary alerts read it; every weight change carries it, so each column but release and retire counts it once — with `recordWeights: false` a rollback is one object); the `service` router switches two Services (live and preview); the `replicas` router, whose weights are replica counts, rescales both tracks (and its one Service gains or drops the candidate's quality-gate annotation as the candidate's weight leaves or reaches 0).",
     "",
     "## Alert detection time",
     "",

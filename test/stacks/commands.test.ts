@@ -52,7 +52,7 @@ describe("rollout commands", function () {
     const text = io.text();
     assert.match(text, /Promote fraud-detector 1\.5\.0 on green from 10% to 25%\./);
     assert.match(text, /-          weight: 10\n\+          weight: 25/);
-    assert.match(text, /Objects this change touches \(2\):\n  ~ HTTPRoute ml-production\/fraud-detector\n  ~ HorizontalPodAutoscaler ml-production\/fraud-detector-green/);
+    assert.match(text, /Objects this change touches \(3\):\n  ~ HTTPRoute ml-production\/fraud-detector\n  ~ HorizontalPodAutoscaler ml-production\/fraud-detector-green\n  ~ PrometheusRule ml-production\/fraud-detector-route-weights\n/);
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith(".tmp")), [], "temp file left behind");
   });
 
@@ -62,7 +62,7 @@ describe("rollout commands", function () {
     const io = capture(dir);
     assert.equal(await main(["rollback", "--stack", "production", "--model", "fraud-detector", "--dry-run"], io), 0);
     assert.equal(read(dir), before);
-    assert.match(io.text(), /Objects this change touches \(1\):\n  ~ HTTPRoute ml-production\/fraud-detector\n/);
+    assert.match(io.text(), /Objects this change touches \(2\):\n  ~ HTTPRoute ml-production\/fraud-detector\n  ~ PrometheusRule ml-production\/fraud-detector-route-weights\n/);
     assert.match(io.text(), /Dry run: Pulumi\.production\.yaml not written\./);
   });
 
@@ -116,7 +116,7 @@ describe("rollout commands", function () {
     const undo = await run(["undo"], 0);
     assert.match(undo, /Undo the promotion of fraud-detector 1\.5\.0: blue \(1\.4\.0\) takes all traffic and is stable again; green 1\.5\.0 is marked rolled back\./);
     // Routing only: the live route, and the preview route, which follows the stable track's change.
-    assert.match(undo, /Objects this change touches \(2\):\n  ~ HTTPRoute ml-production\/fraud-detector\n  ~ HTTPRoute ml-production\/fraud-detector-preview\n\n/);
+    assert.match(undo, /Objects this change touches \(3\):\n  ~ HTTPRoute ml-production\/fraud-detector\n  ~ HTTPRoute ml-production\/fraud-detector-preview\n  ~ PrometheusRule ml-production\/fraud-detector-route-weights\n\n/);
     const undone = read(dir);
     assert.match(await run(["undo"], 1), /refused: nothing to undo: the idle track \(green\) holds 1\.5\.0, which was already rolled back/);
     assert.match(await run(["rollback"], 0), /Nothing to roll back/);
@@ -332,8 +332,14 @@ describe("blast radius of rollout commands (synth before and after)", function (
           // The replicas router is the documented exception: its weights are replica counts.
           const allowed = (k: string) => route.has(k) || (router === "replicas" && (ofTrack("blue")(k) || ofTrack("green")(k)));
           assert.ok(s.touched.every(allowed), `${s.command} touched ${s.touched}`);
-          // A rollback is one object; an undo also re-points the preview route, since the stable changes.
-          if (weighted.includes(router) && s.command === "rollback") assert.equal(s.touched.length, 1, `${s.command} touched ${s.touched}`);
+          // A rollback is one routing object plus the route's weight record (monitoring.recordWeights,
+          // on by default: the silent-canary alerts read it); an undo also re-points the preview
+          // route, since the stable changes.
+          if (weighted.includes(router) && s.command === "rollback") {
+            const records = s.touched.filter((k) => k.startsWith("PrometheusRule "));
+            assert.equal(s.touched.length - records.length, 1, `${s.command} touched ${s.touched}`);
+            assert.deepEqual(records, ["PrometheusRule ml-production/fraud-detector-route-weights"], `${s.command} touched ${s.touched}`);
+          }
         } else {
           const allowed = (k: string) =>
             route.has(k) || k === `HorizontalPodAutoscaler ml-production/fraud-detector-${candidate}` || (router === "replicas" && (ofTrack("blue")(k) || ofTrack("green")(k)));
