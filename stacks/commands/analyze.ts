@@ -1,4 +1,5 @@
 import { assessModel, GateConfigError, PrometheusError, prometheusBaseUrl, redactUrl, VERDICT_EXIT, type Assessment, type SignalReport } from "../gate";
+import { formatQuantile } from "../../components/monitoring/quantile";
 import { rolloutPhase } from "../rollout";
 import { findModel, fleetOfText, loadStackDocument, modelState } from "../stackedit";
 import { readProject, StackFileError } from "../stackfile";
@@ -86,6 +87,8 @@ export function printAssessment(print: (l: string) => void, model: string, a: As
   const where = a.phase === "first-step" ? "before its first step" : `at ${a.weight}%`;
   print(`${model}: candidate ${a.candidate} (${a.candidateVersion}) ${where} against stable ${a.stable} (${a.stableVersion}): ${a.verdict.toUpperCase()}`);
   if (a.effect?.inEffect) print(`  step in effect for ${Math.round(a.elapsedSeconds ?? 0)}s, candidate share ${pct(a.effect.observedShare)}`);
+  // At the histogram's top bucket the p99 is only known to be at least that: "≥ 5s", never "5s".
+  if (a.stableP99) print(`  stable p99 over the step: ${formatQuantile(a.stableP99.seconds, a.stableP99.topSeconds)}`);
   for (const s of a.gate.signals) for (const l of signalLine(s)) print(l);
   for (const r of a.reasons) print(`  ${r}`);
 }

@@ -2,6 +2,7 @@
 // and in what order. The source is an interface — Prometheus in production (evidence.ts), the
 // simulated streams in test/bench — so the benchmark measures this very code, not a copy.
 import { durationSeconds, otherColour, type Colour, type ModelConfig } from "../../components/config/schema";
+import { atTopBucket } from "../../components/monitoring/quantile";
 import { BURN_WINDOWS } from "../../components/monitoring/slo";
 import { signalsOf, type TrackCounts } from "./counts";
 import { stepEffect, type StepEffect } from "./effect";
@@ -59,6 +60,12 @@ export interface Assessment {
   stalled: boolean;
   /** What "slow" meant for the latency signal, in seconds. */
   slowThresholdSeconds?: number;
+  /**
+   * The stable track's p99 over the step, which "slow" is derived from unless configured.
+   * `atLeast`: it sits at the histogram's top finite bucket (`topSeconds`), where
+   * histogram_quantile caps it, so the true p99 is that or more (components/monitoring/quantile.ts).
+   */
+  stableP99?: { seconds: number; atLeast: boolean; topSeconds?: number };
   gate: GateResult;
 }
 
@@ -138,10 +145,13 @@ export async function assessStep(source: EvidenceSource, model: ModelConfig, now
   // What "slow" means: configured, or the bucket boundary just below stable's p99 in this window.
   const [bounds, stableP99] = await Promise.all([source.latencyBounds(stable, now), source.latencyQuantile(stable, 0.99, window, now)]);
   const slowSeconds = slowBoundary(bounds, stableP99, model.rollout.slowThresholdMs, model.name);
+  // The boundaries Prometheus reports are the ones histogram_quantile used: its cap is the last.
+  const topSeconds = bounds.length > 0 ? bounds[bounds.length - 1] : undefined;
+  const stableP99Report = stableP99 === undefined ? undefined : { seconds: stableP99, atLeast: atTopBucket(stableP99, topSeconds), ...(topSeconds === undefined ? {} : { topSeconds }) };
   const sloSeconds = onBoundary(bounds);
   const [c, s] = await Promise.all([source.counts(cand, window, now, slowSeconds, sloSeconds), source.counts(stable, window, now, slowSeconds)]);
   const gate = judgeStep({ signals: signalsOf(c, s, slowSeconds, sloSeconds), share: effect.observedShare, elapsedSeconds: elapsed }, rule);
   const stalled = gate.verdict === "inconclusive" && elapsed >= durationSeconds(model.rollout.maxInconclusive);
   const reasons = stalled ? [...gate.reasons, `stalled: no verdict after ${Math.round(elapsed)}s at ${weight}% (rollout.maxInconclusive ${model.rollout.maxInconclusive})`] : gate.reasons;
-  return { ...base, phase: "canary", verdict: gate.verdict, reasons, effect, elapsedSeconds: elapsed, stalled, slowThresholdSeconds: slowSeconds, gate };
+  return { ...base, phase: "canary", verdict: gate.verdict, reasons, effect, elapsedSeconds: elapsed, stalled, slowThresholdSeconds: slowSeconds, ...(stableP99Report ? { stableP99: stableP99Report } : {}), gate };
 }

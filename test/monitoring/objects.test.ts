@@ -1,5 +1,7 @@
 import { strict as assert } from "assert";
 import { PRESET_NAMES, RECORD } from "../../components/monitoring";
+import { TGI_DURATION_BUCKETS } from "../../components/monitoring/presets";
+import { dashboardPath, dashboardUid } from "../../components/monitoring/dashboards";
 import { synthesize, type SynthResult } from "../../stacks/synth";
 import { validateObject } from "../kube-schemas";
 import { byKind, clone, find, fixtureConfig, STACKS, synthFixture, tempProject } from "../helpers";
@@ -7,14 +9,16 @@ import { checkRules } from "./promtool";
 
 const CUSTOM = {
   requests: [{ metric: "fraud_requests_total" }],
-  errors: [{ metric: "fraud_requests_total", matchers: 'code=~"5.."' }],
-  latency: { histogram: "fraud_latency_ms", unit: "milliseconds" },
+  errors: [{ metric: "fraud_requests_total", matchers: 'code=~"5.."', labels: ["code"] }],
+  latency: { histogram: "fraud_latency_ms", unit: "milliseconds", buckets: [50, 100, 250, 500, 1000, 2500, 5000] },
 };
+/** TGI's buckets have no 500 ms boundary: the SLO threshold its server preset sets (runtimes/tgi.ts). */
+const TGI_SLO = { slo: { latency: { thresholdMs: TGI_DURATION_BUCKETS[30] * 1000 } } };
 
 /** The staging fleet with its first model on the given preset (and scrape kind). */
 function withPreset(preset: string, kind = "ServiceMonitor"): Record<string, any> {
   const c = clone(fixtureConfig("staging"));
-  c.models[0].monitoring = { preset, scrape: { kind }, ...(preset === "custom" ? { custom: CUSTOM } : {}) };
+  c.models[0].monitoring = { preset, scrape: { kind }, ...(preset === "custom" ? { custom: CUSTOM } : {}), ...(preset === "tgi" ? TGI_SLO : {}) };
   return c;
 }
 
@@ -28,7 +32,8 @@ describe("monitoring objects", function () {
     it(`${stack}: every PrometheusRule passes promtool check rules`, async () => {
       const r = await synthFixture(stack);
       const rules = byKind(r.objects, "PrometheusRule");
-      assert.equal(rules.length, fixtureConfig(stack).models.length);
+      // The model's rules, and the route's weight record (monitoring.recordWeights, on by default).
+      assert.equal(rules.length, 2 * fixtureConfig(stack).models.length);
       checkRules(rules.flatMap((o) => o.spec.groups));
     });
 
@@ -43,15 +48,16 @@ describe("monitoring objects", function () {
         const cm = find(r.objects, "ConfigMap", `${m.name}-dashboard`);
         assert.equal(cm.metadata.labels?.grafana_dashboard, "1");
         assert.equal(cm.metadata.annotations?.grafana_folder, "ML models");
-        assert.equal(JSON.parse(cm.data[`${m.name}.json`]).uid, `modelship-${m.name}`);
+        assert.equal(JSON.parse(cm.data[`${m.name}.json`]).uid, dashboardUid(m.name, stack, fixtureConfig(stack).namespace));
       }
       assert.ok(JSON.parse(find(r.objects, "ConfigMap", "modelship-fleet-dashboard").data["modelship-fleet.json"]).panels.length > 0);
     });
 
-    it(`${stack}: records each track's configured weight with the route, when asked`, async () => {
-      assert.equal(byKind((await synthFixture(stack)).objects, "PrometheusRule").filter((o) => o.metadata.name.endsWith("-route-weights")).length, 0);
+    it(`${stack}: records each track's configured weight with the route, unless told not to`, async () => {
+      const off = clone(fixtureConfig(stack));
+      off.monitoring = { recordWeights: false };
+      assert.equal(byKind((await synthesize(tempProject(stack, off), stack)).objects, "PrometheusRule").filter((o) => o.metadata.name.endsWith("-route-weights")).length, 0);
       const c = clone(fixtureConfig(stack));
-      c.monitoring = { recordWeights: true };
       const r = await synthesize(tempProject(stack, c), stack);
       for (const m of fixtureConfig(stack).models) {
         const rule = find(r.objects, "PrometheusRule", `${m.name}-route-weights`);
@@ -86,7 +92,8 @@ describe("monitoring objects", function () {
     assert.ok(!kserveAlerts.some((a) => /ErrorRatio|Availability/.test(a)), "kserve counts no errors");
 
     const modelship = alertsOf(await synthFixture("staging"), "fraud-detector");
-    for (const a of ["ModelNotLoaded", "ModelStale", "ModelFeatureDrift", "ModelPredictionShift", "ModelAvailabilityBudgetBurn", "ModelLatencyBudgetBurn"]) {
+    assert.ok(!modelship.includes("ModelStale"), "ModelStale is off unless a maximum model age is configured");
+    for (const a of ["ModelNotLoaded", "ModelFeatureDrift", "ModelPredictionShift", "ModelAvailabilityBudgetBurn", "ModelLatencyBudgetBurn"]) {
       assert.ok(modelship.includes(a), `modelship preset lacks ${a}`);
     }
   });
@@ -115,6 +122,6 @@ describe("monitoring objects", function () {
     const r = await synthesize(tempProject("staging", c), "staging");
     const alert = rulesOf(r, "fraud-detector").flatMap((g) => g.rules).find((x) => x.alert === "ModelErrorRatioHigh");
     assert.equal(alert.annotations.runbook_url, "https://wiki.example.com/ml/runbooks#modelerrorratiohigh");
-    assert.equal(alert.annotations.dashboard_url, "https://grafana.example.com/d/modelship-fraud-detector?var-track={{ $labels.track }}");
+    assert.equal(alert.annotations.dashboard_url, `https://grafana.example.com${dashboardPath("fraud-detector", { stack: "staging", namespace: fixtureConfig("staging").namespace })}?var-track={{ $labels.track }}`);
   });
 });

@@ -27,7 +27,8 @@ describe("npm package (npm pack)", function () {
     assert.equal(pkg.private, undefined);
     assert.equal(pkg.license, "Apache-2.0");
     assert.ok(pkg.repository?.url, "repository.url");
-    assert.ok(Array.isArray(pkg.files) && pkg.files.every((f: string) => f.startsWith("dist/")), "files lists dist/ only");
+    // dist/, and the runbooks alerts link to by default (docs/runbooks.md, for the installed version).
+    assert.ok(Array.isArray(pkg.files) && pkg.files.every((f: string) => f.startsWith("dist/") || f === "docs/runbooks.md"), "files lists dist/ and the runbooks only");
     for (const deps of ["dependencies", "devDependencies"]) {
       for (const [name, version] of Object.entries<string>(pkg[deps] ?? {})) assert.match(version, EXACT, `${deps}.${name} is pinned`);
     }
@@ -48,7 +49,7 @@ describe("npm package (npm pack)", function () {
   it("holds only package.json, the README and compiled JavaScript with its declarations", () => {
     const stray = packed
       .map((f) => f.path)
-      .filter((p) => !["package.json", "README.md", "LICENSE"].includes(p))
+      .filter((p) => !["package.json", "README.md", "LICENSE", "docs/runbooks.md"].includes(p))
       .filter((p) => !/^dist\/(components|stacks|policies)\/.+(\.js|\.d\.ts)$/.test(p));
     assert.deepEqual(stray, []);
   });
@@ -68,7 +69,8 @@ describe("npm package (npm pack)", function () {
       /stacks\/deployments\//,
       /\.map$/,
       /(?<!\.d)\.ts$/,
-      /^(components|stacks|policies|out|docs)\//,
+      /^(components|stacks|policies|out)\//,
+      /^docs\/(?!runbooks\.md$)/,
     ];
     assert.deepEqual(
       packed.map((f) => f.path).filter((p) => banned.some((b) => b.test(p))),
