@@ -3,6 +3,7 @@
 // real CLI accepts as written.
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { PRESETS } from "../../components/monitoring/presets";
 import { PRESET_NAMES } from "../../components/monitoring/presets/names";
@@ -53,11 +54,13 @@ function renderedAlerts(): Set<string> {
   for (const preset of PRESET_NAMES) {
     for (const gpu of [0, 1]) {
       // ModelStale needs a preset whose server exposes its last load time.
-      const stale = preset === "custom" || PRESETS[preset as Exclude<typeof preset, "custom">].lastLoad ? { alerts: { stalenessHours: 24 } } : {};
+      const stale = preset === "custom" || PRESETS[preset as Exclude<typeof preset, "custom">].lastLoad ? { stalenessHours: 24 } : {};
       // A preset's histogram has its own buckets: the SLO threshold is one of them (the top one).
       const top = preset === "custom" ? undefined : PRESETS[preset].latency;
       const slo = top?.buckets ? { slo: { latency: { thresholdMs: top.buckets[top.buckets.length - 2] * top.toSeconds * 1000 } } } : {};
-      const monitoring = { preset, ...stale, ...slo, ...(preset === "custom" ? { custom: CUSTOM } : {}) };
+      // … and the median threshold no lower than its first bucket (vLLM's is 0.3 s).
+      const p50 = top?.buckets ? { latencyP50Seconds: Math.max(0.1, top.buckets[0] * top.toSeconds) } : {};
+      const monitoring = { preset, alerts: { ...stale, ...p50 }, ...slo, ...(preset === "custom" ? { custom: CUSTOM } : {}) };
       for (const g of groupsFor({ monitoring, resources: { gpu } })) for (const r of g.rules) if ("alert" in r) names.add(r.alert);
     }
   }
@@ -121,7 +124,7 @@ describe("docs/runbooks.md", () => {
   async function parses(line: string): Promise<{ ok: boolean; why: string }> {
     const [bin, ...args] = argv(line);
     const err: string[] = [];
-    const code = await main([...args, "--project-dir", path.join(ROOT, "test", "docs", "no-such-project")], { out: () => undefined, err: (l) => err.push(l), cwd: ROOT });
+    const code = await main([...args, "--project-dir", path.join(ROOT, "test", "docs", "no-such-project")], { out: () => undefined, err: (l) => err.push(l), cwd: os.tmpdir() });
     return { ok: bin === "modelship" && /no such directory/.test(err.join("\n")), why: `exit ${code}: ${err.join("\n").split("\n")[0]}` };
   }
 

@@ -27,9 +27,10 @@ describe("the program under the mock runtime", () => {
       // sentiment overrides the router: gateway-api
       HTTPRoute: 1,
       NetworkPolicy: 2,
-      // monitoring: a ServiceMonitor, rules and a dashboard per model, and the fleet overview
+      // monitoring: a ServiceMonitor, rules and a dashboard per model, the fleet overview, and
+      // each route's weight record (monitoring.recordWeights, on by default)
       ServiceMonitor: 2,
-      PrometheusRule: 2,
+      PrometheusRule: 4,
       ConfigMap: 3,
     });
   });
@@ -49,7 +50,7 @@ describe("the program under the mock runtime", () => {
       HTTPRoute: 3,
       NetworkPolicy: 2,
       ServiceMonitor: 2,
-      PrometheusRule: 2,
+      PrometheusRule: 4,
       ConfigMap: 3,
     });
   });

@@ -137,7 +137,7 @@ describe("--json on every command", function () {
         ],
         changed: true,
         diff: undefined,
-        touched: { added: [], removed: [], changed: ["HTTPRoute ml-production/fraud-detector", "HorizontalPodAutoscaler ml-production/fraud-detector-green"] },
+        touched: { added: [], removed: [], changed: ["HTTPRoute ml-production/fraud-detector", "HorizontalPodAutoscaler ml-production/fraud-detector-green", "PrometheusRule ml-production/fraud-detector-route-weights"] },
         dryRun: false,
         written: true,
         pulumi: null,
@@ -146,11 +146,11 @@ describe("--json on every command", function () {
     );
     assert.match(r.diff, /^--- Pulumi\.production\.yaml/m);
     assert.match(r.diff, /-\s+weight: 10\n\+\s+weight: 25/);
-    assert.match(promote.io.stderr.join("\n"), /Promote fraud-detector 1\.5\.0 on green from 10% to 25%\.[\s\S]*Objects this change touches \(2\)/, "the human report goes to stderr");
+    assert.match(promote.io.stderr.join("\n"), /Promote fraud-detector 1\.5\.0 on green from 10% to 25%\.[\s\S]*Objects this change touches \(3\)/, "the human report goes to stderr");
     assert.match(fs.readFileSync(file, "utf8"), /weight: 25/);
 
     const dry = (await run(dir, ["rollback", "--model", "fraud-detector", "--dry-run", "--json"])).io.json();
-    assert.deepEqual([dry.command, dry.dryRun, dry.written, dry.touched.changed], ["rollback", true, false, ["HTTPRoute ml-production/fraud-detector"]]);
+    assert.deepEqual([dry.command, dry.dryRun, dry.written, dry.touched.changed], ["rollback", true, false, ["HTTPRoute ml-production/fraud-detector", "PrometheusRule ml-production/fraud-detector-route-weights"]]);
     const rolled = (await run(dir, ["rollback", "--model", "fraud-detector", "--json"])).io.json();
     assert.deepEqual([rolled.written, rolled.models[0].phase.after], [true, "rolled-back"]);
     const again = (await run(dir, ["rollback", "--model", "fraud-detector", "--json"])).io.json();
