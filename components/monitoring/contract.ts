@@ -163,7 +163,12 @@ export function metricsContract(preset: PresetDef, scope: Scope): MetricsContrac
   const withinRef = (seconds: number) => lat && { metric: `${lat.name}_bucket`, matchers: join(lat.matchers, leMatcher(leOf(lat, seconds))) };
 
   const declared: DeclaredMetric[] = [
-    ...(preset.requests ?? []).map((r) => ({ signal: "requests" as const, metric: r.metric, bornWithTraffic: true })),
+    // A request counter that is also an error counter (MLServer's model_infer_request_failure_total,
+    // Triton's nv_inference_request_failure) counts failures only: born with the first failure,
+    // so its absence is no fault. It is left unguarded like the error counters.
+    ...(preset.requests ?? [])
+      .filter((r) => !(preset.errors ?? []).some((e) => e.metric === r.metric && (e.matchers ?? "") === (r.matchers ?? "")))
+      .map((r) => ({ signal: "requests" as const, metric: r.metric, bornWithTraffic: true })),
     ...(lat ? [{ signal: "latency" as const, metric: `${lat.name}_count`, bornWithTraffic: true }] : []),
     ...(preset.predictions ? [{ signal: "predictions" as const, metric: `${preset.predictions.name}_count`, bornWithTraffic: true }] : []),
     ...(preset.loaded ? [{ signal: "loaded" as const, metric: preset.loaded.metric, bornWithTraffic: false }] : []),

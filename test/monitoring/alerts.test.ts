@@ -1,15 +1,46 @@
 import { strict as assert } from "assert";
 import { RECORD, type AlertRule } from "../../components/monitoring/rules";
 import { alertTimeline, checkRules, firstFiring, type InputSeries } from "./promtool";
-import { after, groupsFor, healthy, idle, MODEL, podSeries, trackCounter, trackGauge, trackSeries, type Load } from "./scenarios";
+import {
+  after,
+  groupsFor,
+  healthy,
+  idle,
+  MODEL,
+  modelSeries,
+  noTraffic,
+  planModel,
+  podSeries,
+  steady,
+  switchAt,
+  trackCounter,
+  trackGauge,
+  trackSeries,
+  type Load,
+  type PodPlan,
+  type TrackPlan,
+} from "./scenarios";
 
 const both = (blue: Load, green: Load, minutes: number): InputSeries[] => [...trackSeries("blue", blue, minutes, 1), ...trackSeries("green", green, minutes, 2)];
+
+/**
+ * The model as its server, Prometheus and Kubernetes report it (scenarios.ts modelSeries): two
+ * pods per track at 50 req/s each track, sampled once a minute (the step these cases evaluate
+ * at), green changed by `fault` from minute `from` on.
+ */
+function scraped(minutes: number, from: number | undefined, fault: (green: TrackPlan, fromSeconds: number) => TrackPlan, rps = 50): InputSeries[] {
+  const m = planModel();
+  const tracks: TrackPlan[] = (["blue", "green"] as const).map((track) => ({ track, version: m.model.tracks[track].version, pods: 2, traffic: steady({ rps, errorRatio: 0.0002 }) }));
+  const faulty = tracks.map((t) => (t.track === "green" && from !== undefined ? fault(t, from * 60) : t));
+  return modelSeries({ ...m, tracks: faulty, minutes, seed: 3, scrapeSeconds: 60 });
+}
+const allPods = (pod: PodPlan) => () => pod;
 
 interface Case {
   alert: string;
   modelExtra?: Record<string, unknown>;
-  /** Series over `minutes` with a fault from `fault` on (undefined: no fault, healthy noise). */
-  series: (minutes: number, fault?: number) => InputSeries[];
+  /** Series over `minutes` with a fault from `fault` on (undefined: no fault, healthy noise), one sample a `step`. */
+  series: (minutes: number, fault?: number, step?: number) => InputSeries[];
   /** Zero traffic, when the signal depends on traffic. */
   zero?: (minutes: number) => InputSeries[];
   labels?: Record<string, string>;
@@ -18,6 +49,8 @@ interface Case {
   /** The minute the fault starts (default 30). */
   onset?: number;
   minutes?: number;
+  /** Minutes between evaluations (default 1). */
+  stepMinutes?: number;
 }
 
 const FAULT = 30;
@@ -76,10 +109,13 @@ const cases: Case[] = [
     modelExtra: { monitoring: { alerts: { stalenessHours: 24 } } },
     minutes: 26 * 60,
     onset: 0,
+    // A day's scale: one evaluation every 5 minutes. The age passes 24 h at minute 1440, the
+    // first evaluation that sees it is 1445, then `for: 15m`.
+    stepMinutes: 5,
     // Healthy: reloaded every 6 hours. Fault: the last load was at minute 0 and never again.
-    series: (n, f) => [trackGauge("model_last_load_timestamp_seconds", "blue", (m) => (f !== undefined ? 0 : Math.floor(m / 360) * 360 * 60), n)],
+    series: (n, f, step) => [trackGauge("model_last_load_timestamp_seconds", "blue", (m) => (f !== undefined ? 0 : Math.floor(m / 360) * 360 * 60), n, "", step)],
     labels: { track: "blue" },
-    within: [24 * 60 + 15, 24 * 60 + 16],
+    within: [24 * 60 + 20, 24 * 60 + 20],
   },
   {
     alert: "ModelFeatureDrift",
@@ -130,6 +166,49 @@ const cases: Case[] = [
     labels: { track: "blue" },
     within: [15, 16],
   },
+  // Silent faults (silence.ts): every other alert is blind to them. silent-faults.test.ts runs
+  // them on the rendered stacks and presets; here each alert's own window, on green.
+  {
+    alert: "ModelTrackNotScraped",
+    // Green's pods stay ready and serving, every scrape of them fails (up 0): `for: 10m`.
+    series: (n, f) => scraped(n, f, (g, from) => ({ ...g, pod: allPods({ scrape: (t) => (t >= from ? "down" : "up") }) })),
+    zero: (n) => scraped(n, undefined, (g) => g, 0),
+    labels: { track: "green", severity: "critical" },
+    within: [10, 11],
+  },
+  {
+    alert: "ModelScrapeFailing",
+    // One of green's two pods is not scraped: `for: 15m`.
+    series: (n, f) => scraped(n, f, (g, from) => ({ ...g, pod: (i) => (i === 0 ? { scrape: (t) => (t >= from ? "down" : "up") } : {}) })),
+    zero: (n) => scraped(n, undefined, (g) => g, 0),
+    labels: { track: "green", severity: "warning" },
+    within: [15, 16],
+  },
+  {
+    alert: "ModelTrackNoTraffic",
+    // Green keeps its 50 % weight and its pods, but no request reaches them: the 15-minute
+    // window drains, then `for: 5m`. With no traffic at all nothing was expected of green.
+    series: (n, f) => scraped(n, f, (g, from) => ({ ...g, traffic: switchAt(from, g.traffic, noTraffic) })),
+    zero: (n) => scraped(n, undefined, (g) => g, 0),
+    labels: { track: "green", severity: "warning" },
+    within: [20, 22],
+  },
+  {
+    alert: "ModelTrackWithoutPods",
+    // Green keeps its weight; its pods are gone (scaled to zero): `for: 5m`.
+    series: (n, f) => scraped(n, f, (g, from) => ({ ...g, traffic: switchAt(from, g.traffic, noTraffic), pod: allPods({ exists: (t) => t < from }) })),
+    zero: (n) => scraped(n, undefined, (g) => g, 0),
+    labels: { track: "green", severity: "critical" },
+    within: [5, 6],
+  },
+  {
+    alert: "ModelSignalAbsent",
+    // Green's pods stop exposing model_loaded (a renamed metric): `for: 15m`.
+    series: (n, f) => scraped(n, f, (g, from) => ({ ...g, missing: (metric, t) => t >= from && metric === "model_loaded" })),
+    zero: (n) => scraped(n, undefined, (g) => g, 0),
+    labels: { track: "green", severity: "warning", signal: "loaded", metric: "model_loaded" },
+    within: [15, 16],
+  },
 ];
 
 describe("alerts under promtool", function () {
@@ -157,20 +236,18 @@ describe("alerts under promtool", function () {
 
   const covered = new Set(cases.map((c) => c.alert));
   it("has a fault scenario for every alert it renders (SLO burn alerts: slo.test.ts)", () => {
-    const rendered = new Set(groupsFor({ resources: { gpu: 1 }, monitoring: { alerts: { stalenessHours: 24 } } }).flatMap((g) => g.rules.flatMap((r) => ("alert" in r ? [r.alert] : []))));
-    // The silent-fault alerts need kube-state-metrics, scrape and route-weight series these
-    // single-signal scenarios do not generate: their promtool proof is still open (issue 17).
-    const silentFaults = new Set(["ModelTrackNotScraped", "ModelScrapeFailing", "ModelTrackNoTraffic", "ModelTrackWithoutPods", "ModelSignalAbsent"]);
-    for (const a of rendered) if (!/BudgetBurn$/.test(a) && !silentFaults.has(a)) assert.ok(covered.has(a), `no scenario for ${a}`);
+    const rendered = new Set(groupsFor({ resources: { gpu: 1 } }).flatMap((g) => g.rules.flatMap((r) => ("alert" in r ? [r.alert] : []))));
+    for (const a of rendered) if (!/BudgetBurn$/.test(a)) assert.ok(covered.has(a), `no scenario for ${a}`);
   });
 
   for (const c of cases) {
     describe(c.alert, () => {
       const minutes = c.minutes ?? 60;
+      const stepMinutes = c.stepMinutes ?? 1;
       const groups = () => groupsFor(c.modelExtra);
 
       it("stays silent on healthy noise", () => {
-        const firing = alertTimeline({ groups: groups(), series: c.series(minutes), alert: c.alert, minutes });
+        const firing = alertTimeline({ groups: groups(), series: c.series(minutes, undefined, stepMinutes), alert: c.alert, minutes, stepMinutes });
         assert.deepEqual(firing, []);
       });
 
@@ -182,12 +259,13 @@ describe("alerts under promtool", function () {
 
       it(`fires ${c.within[0]}-${c.within[1]} minutes after the fault, on the faulty track`, () => {
         const fault = c.onset ?? FAULT;
-        const firing = alertTimeline({ groups: groups(), series: c.series(minutes, fault), alert: c.alert, minutes });
+        const firing = alertTimeline({ groups: groups(), series: c.series(minutes, fault, stepMinutes), alert: c.alert, minutes, stepMinutes });
         const first = firstFiring(firing, c.labels);
         assert.ok(first !== undefined, `never fired; got ${JSON.stringify(firing.slice(0, 3))}`);
         assert.ok(first - fault >= c.within[0] && first - fault <= c.within[1], `fired ${first - fault} minutes after the fault`);
         assert.ok(firing.every((f) => f.minute >= fault), "fired before the fault");
         if (c.labels?.track) assert.ok(firing.every((f) => f.labels.track === c.labels!.track), "fired on the healthy track too");
+        for (const [k, v] of Object.entries(c.labels ?? {})) assert.equal(firing[0].labels[k], v, `label ${k}`);
       });
     });
   }
