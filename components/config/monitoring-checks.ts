@@ -105,8 +105,19 @@ export function monitoringProblems(m: MonitoredModel): MonitoringProblem[] {
       });
     }
     const top = boundsSeconds[boundsSeconds.length - 1];
+    const first = boundsSeconds[0];
     for (const key of ["latencyP99Seconds", "latencyP50Seconds"] as const) {
       const v = mon.alerts[key];
+      // Inside the first bucket histogram_quantile interpolates linearly from 0 (Prometheus
+      // promql/quantile.go bucketQuantile), so a quantile there is a guess at a fraction of the
+      // first boundary, not a measurement: vLLM's p50 of 0.15 s with every request under 0.3 s
+      // would cross a 0.1 s threshold on healthy traffic.
+      if (v < first * (1 - 1e-9)) {
+        problems.push({
+          path: ["monitoring", "alerts", key],
+          message: `must be at least the first bucket of ${lat.name}, ${boundaryMs(first) / 1000} s (${origin}): below it the quantile is interpolated from 0, not measured, so healthy traffic can cross it; got ${v}`,
+        });
+      }
       if (v >= top * (1 - 1e-9)) {
         problems.push({
           path: ["monitoring", "alerts", key],

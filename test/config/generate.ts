@@ -236,7 +236,9 @@ function modelArb(plan: ModelPlan, effective: RouterName, secrets: string[], aws
       metrics: fc.option(fc.dictionary(fc.constantFrom("accuracy", "f1", "auc"), fc.double({ min: 0, max: 1, noNaN: true }), { maxKeys: 3 })),
       monitoring: fc.oneof(
         fc.constant(undefined),
-        fc.record({ preset: fc.constantFrom("modelship", "triton", "vllm", "kserve", "torchserve", "bentoml", "mlserver", "rayserve") }),
+        fc.record({ preset: fc.constantFrom("modelship", "triton", "kserve", "torchserve", "bentoml", "mlserver", "rayserve") }),
+        // vLLM's first latency bucket is 0.3 s: its median threshold must not sit inside it.
+        fc.constant({ preset: "vllm", alerts: { latencyP50Seconds: 0.5 } }),
         fc.record({
           preset: fc.constant("custom"),
           custom: fc.record({

@@ -95,7 +95,17 @@ describe("monitoring settings against the preset's metrics (issue 17)", () => {
 
     it("accepts one below it", () => {
       accepts({ alerts: { latencyP99Seconds: 4.9, latencyP50Seconds: 2.5 } });
-      accepts({ preset: "vllm", slo: { latency: { thresholdMs: 30000 } }, alerts: { latencyP99Seconds: 1000 } });
+      accepts({ preset: "vllm", slo: { latency: { thresholdMs: 30000 } }, alerts: { latencyP99Seconds: 1000, latencyP50Seconds: 0.5 } });
+    });
+  });
+
+  describe("latency alerts stay at or above the first bucket", () => {
+    it("rejects a threshold inside the first bucket, where the quantile is interpolated from 0", () => {
+      rejects({ preset: "vllm", slo: { latency: { thresholdMs: 30000 } } }, "monitoring.alerts.latencyP50Seconds", /at least the first bucket of vllm:e2e_request_latency_seconds, 0\.3 s/, /got 0\.1$/);
+    });
+
+    it("accepts the first boundary itself, and every server preset's defaults", () => {
+      accepts({ preset: "vllm", slo: { latency: { thresholdMs: 30000 } }, alerts: { latencyP50Seconds: 0.3 } });
     });
   });
 

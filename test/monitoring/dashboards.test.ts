@@ -44,6 +44,8 @@ const CUSTOM = {
 
 /** TGI's buckets have no 500 ms boundary: the SLO threshold its server preset sets (runtimes/tgi.ts). */
 const TGI_SLO = { slo: { latency: { thresholdMs: TGI_DURATION_BUCKETS[30] * 1000 } } };
+/** vLLM's first bucket is 0.3 s: the default 0.1 s median threshold would sit inside it. */
+const VLLM_ALERTS = { alerts: { latencyP50Seconds: 0.5 } };
 
 const track = (weight: number) => ({ version: "1.0.0", image: "registry.example.com/models/m:1.0.0", modelUri: "s3://models/m/1.0.0", weight });
 
@@ -52,7 +54,7 @@ function modelWith(preset: PresetName, gpu: number, name = `${preset}-model`, mo
   const raw = {
     environment: "staging",
     namespace: NAMESPACE,
-    models: [{ name, stable: "blue", tracks: { blue: track(100), green: track(0) }, resources: { gpu }, monitoring: { preset, ...(preset === "custom" ? { custom: CUSTOM } : {}), ...(preset === "tgi" ? TGI_SLO : {}), ...monitoring } }],
+    models: [{ name, stable: "blue", tracks: { blue: track(100), green: track(0) }, resources: { gpu }, monitoring: { preset, ...(preset === "custom" ? { custom: CUSTOM } : {}), ...(preset === "tgi" ? TGI_SLO : {}), ...(preset === "vllm" ? VLLM_ALERTS : {}), ...monitoring } }],
   };
   return parseFleetConfig(raw, "Pulumi.test.yaml").models[0];
 }

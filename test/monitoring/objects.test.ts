@@ -14,11 +14,13 @@ const CUSTOM = {
 };
 /** TGI's buckets have no 500 ms boundary: the SLO threshold its server preset sets (runtimes/tgi.ts). */
 const TGI_SLO = { slo: { latency: { thresholdMs: TGI_DURATION_BUCKETS[30] * 1000 } } };
+/** vLLM's first bucket is 0.3 s: the default 0.1 s median threshold would sit inside it. */
+const VLLM_ALERTS = { alerts: { latencyP50Seconds: 0.5 } };
 
 /** The staging fleet with its first model on the given preset (and scrape kind). */
 function withPreset(preset: string, kind = "ServiceMonitor"): Record<string, any> {
   const c = clone(fixtureConfig("staging"));
-  c.models[0].monitoring = { preset, scrape: { kind }, ...(preset === "custom" ? { custom: CUSTOM } : {}), ...(preset === "tgi" ? TGI_SLO : {}) };
+  c.models[0].monitoring = { preset, scrape: { kind }, ...(preset === "custom" ? { custom: CUSTOM } : {}), ...(preset === "tgi" ? TGI_SLO : {}), ...(preset === "vllm" ? VLLM_ALERTS : {}) };
   return c;
 }
 

@@ -24,7 +24,9 @@ const FILE = "Pulumi.staging.yaml";
 
 /** The canary fixture (fraud on gateway-api, green the candidate at `weight`) with an autoscaling block. */
 function config(autoscaling: Record<string, unknown>, o: { weight?: number; preset?: string } = {}): Config {
-  const c = canaryConfig({ weight: o.weight ?? 10, monitoring: { preset: o.preset ?? "vllm" } }) as Config;
+  const preset = o.preset ?? "vllm";
+  // vLLM's first latency bucket is 0.3 s: its median threshold must not sit inside it.
+  const c = canaryConfig({ weight: o.weight ?? 10, monitoring: { preset, ...(preset === "vllm" ? { alerts: { latencyP50Seconds: 0.5 } } : {}) } }) as Config;
   c.models[0].autoscaling = autoscaling;
   return c;
 }
