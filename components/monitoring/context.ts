@@ -2,7 +2,7 @@
 // Both are joined in at evaluation time from recorded series, never written into the rules, so
 // a release or a weight change does not touch the model's PrometheusRule (pure).
 import { COLOURS } from "../config/schema";
-import { BY_TRACK } from "./promql";
+import { BY_TRACK, selector } from "./promql";
 import type { MetricsContract } from "./contract";
 import type { RecordingRule } from "./rule-types";
 import { ROUTE_WEIGHT_RECORD } from "./weights";
@@ -32,7 +32,7 @@ export function trackInfoRule(contract: MetricsContract): RecordingRule {
   };
 }
 
-const scopeOf = (c: MetricsContract) => `namespace=${JSON.stringify(c.scope.namespace)},model=${JSON.stringify(c.scope.model)}`;
+const scopeOf = (c: MetricsContract) => selector(c.scope);
 
 /**
  * The alert expression with the track's `version` and `role` labels added where known, its

@@ -15,8 +15,11 @@ export interface AlertRule {
   for?: string;
   /**
    * Keeps a firing alert firing this long after its condition clears, so a ratio hovering at
-   * its threshold does not resolve and re-page. Prometheus >= 2.42 (rulefmt.Rule KeepFiringFor);
-   * the PrometheusRule CRD field has the same name (docs/runbooks.md names the versions).
+   * its threshold does not resolve and re-page. Prometheus >= 2.42 reads `keep_firing_for`
+   * (model/rulefmt Rule.KeepFiringFor); the Prometheus Operator passes the PrometheusRule field of
+   * the same json name through from v0.66.0 (pkg/apis/monitoring/v1/prometheusrule_types.go
+   * Rule.KeepFiringFor) and strips it for an older Prometheus (pkg/operator/rules.go), so an old
+   * stack degrades to flapping, never to a rejected rule file (docs/runbooks.md: versions).
    */
   keep_firing_for?: string;
   labels: Record<string, string>;

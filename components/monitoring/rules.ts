@@ -1,7 +1,7 @@
 // Recording and alerting rules of one model, derived from its metrics contract (pure).
 import { trackInfoRule, withTrackContext } from "./context";
 import { formatDuration } from "./quantile";
-import { BY_MODEL, BY_TRACK, duration } from "./promql";
+import { BY_MODEL, BY_TRACK, duration, windowSeconds } from "./promql";
 import { alertLabels, annotations, type AlertRule, type RecordingRule, type RuleContext, type RuleGroup } from "./rule-types";
 import { silentFaultAlerts } from "./silence";
 import { sloRuleGroup } from "./slo";
@@ -77,7 +77,7 @@ export const KEEP_FIRING_FOR = "10m";
  */
 export function notLoadedFor(model: RuleContext["model"]): string {
   const p = model.probes.startup;
-  const scrape = Number(/^(\d+)/.exec(model.monitoring.scrape.interval)![1]) * (model.monitoring.scrape.interval.endsWith("m") ? 60 : 1);
+  const scrape = Number(windowSeconds(model.monitoring.scrape.interval));
   const seconds = p.initialDelaySeconds + p.failureThreshold * p.periodSeconds + p.timeoutSeconds + scrape;
   return duration(Math.max(5, Math.ceil(seconds / 60)) * 60);
 }

@@ -3,7 +3,7 @@
 // preset declares that has no series. Every other alert is blind in these cases: a query over
 // series that do not exist returns nothing, and nothing never fires.
 import type { MetricsContract } from "./contract";
-import { BY_MODEL, BY_TRACK } from "./promql";
+import { BY_MODEL, BY_TRACK, selector } from "./promql";
 import type { RuleContext } from "./rule-types";
 import { ROUTE_WEIGHT_RECORD } from "./weights";
 
@@ -30,7 +30,7 @@ const ON = `on (${BY_TRACK})`;
 /** The silent-fault alerts of one model, as data; rules.ts adds the shared labels and annotations. */
 export function silentFaultAlerts(ctx: RuleContext, recordedWeights: boolean): SilentFaultAlert[] {
   const c = ctx.contract;
-  const scope = `namespace=${JSON.stringify(c.scope.namespace)},model=${JSON.stringify(c.scope.model)}`;
+  const scope = selector(c.scope);
   const ready = c.readyPods();
   const scraped = c.targetsUp();
   const who = "{{ $labels.model }} ({{ $labels.track }})";
