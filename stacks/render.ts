@@ -107,7 +107,12 @@ export function writeObjects(dir: string, objects: readonly KubeObject[], option
   let old: string | undefined;
   try {
     const names = objects.map(objectFileName);
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    const seen = new Set<string>();
+    const dup = names.find((n) => {
+      if (seen.has(n)) return true;
+      seen.add(n);
+      return false;
+    });
     if (dup) throw new Error(`two objects would both be written to ${dup}`);
     objects.forEach((o, i) => fs.writeFileSync(path.join(staging, names[i]), toYaml(o)));
     fs.writeFileSync(path.join(staging, RENDER_MARKER), MARKER_TEXT);
