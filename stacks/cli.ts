@@ -1,20 +1,15 @@
-// The `modelship` command line. Each command lives in stacks/commands/.
-import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../components/config";
-import { advanceCommand, advanceHelp, ADVANCE_EXIT } from "./commands/advance";
-import { analyzeCommand, analyzeHelp } from "./commands/analyze";
-import { MUTATION_OPTIONS } from "./commands/mutate";
-import { promoteCommand, promoteHelp, releaseCommand, releaseHelp, retireCommand, retireHelp, rollbackCommand, rollbackHelp, undoCommand, undoHelp } from "./commands/rollout";
-import { statusCommand, statusHelp } from "./commands/status";
-import { synthCommand, synthHelp } from "./commands/synth";
-import { Args, EXIT, UsageError, type CommandContext } from "./commands/types";
-import { VERDICT_EXIT } from "./gate";
-import { StackNameError } from "./config";
-import { RolloutRefusal } from "./rollout";
-import { findProjectDir, StackFileError } from "./stackfile";
+// The `modelship` command line. Each command lives in stacks/commands/ and is loaded only when it
+// runs: `--help` answers from stacks/commands/help.ts, and `status` never loads the Pulumi SDK, the
+// canary gate or the monitoring code that synth, the stack-file edits and analyze need. Nothing
+// here may import a command's dependencies (test/stacks/cli-load.test.ts checks what loads).
+import * as help from "./commands/help";
+import { ADVANCE_EXIT, Args, EXIT, UsageError, type CommandContext } from "./commands/types";
+
+type Run = (ctx: CommandContext) => Promise<number>;
 
 interface Command {
-  run(ctx: CommandContext): Promise<number>;
+  /** The command's module, required when the command runs (a require: TypeScript keeps `import()` native under module node16). */
+  load(): Run;
   help: string;
   /** Options it accepts, without the leading dashes; `true` for flags. */
   options: Record<string, boolean>;
@@ -31,18 +26,26 @@ interface Command {
   decides?: boolean;
 }
 
+const synth = () => require("./commands/synth") as typeof import("./commands/synth");
+const status = () => require("./commands/status") as typeof import("./commands/status");
+const rollout = () => require("./commands/rollout") as typeof import("./commands/rollout");
+const analyze = () => require("./commands/analyze") as typeof import("./commands/analyze");
+const advance = () => require("./commands/advance") as typeof import("./commands/advance");
+
 const COMMANDS: Record<string, Command> = {
-  synth: { run: synthCommand, help: synthHelp, options: { stack: false, out: false, force: true, json: true } },
-  status: { run: statusCommand, help: statusHelp, options: { stack: false, model: false, json: true } },
-  release: { run: releaseCommand, help: releaseHelp, options: { ...MUTATION_OPTIONS, version: false, image: false, "model-uri": false, metrics: false } },
-  promote: { run: promoteCommand, help: promoteHelp, options: { ...MUTATION_OPTIONS, to: false, force: true, reason: false, by: false } },
-  rollback: { run: rollbackCommand, help: rollbackHelp, options: MUTATION_OPTIONS },
-  undo: { run: undoCommand, help: undoHelp, options: MUTATION_OPTIONS },
-  retire: { run: retireCommand, help: retireHelp, options: MUTATION_OPTIONS },
-  analyze: { run: analyzeCommand, help: analyzeHelp, options: { stack: false, model: false, prometheus: false, json: true }, errorExit: VERDICT_EXIT.error, decides: true },
+  synth: { load: () => synth().synthCommand, help: help.synthHelp, options: { stack: false, out: false, force: true, json: true } },
+  status: { load: () => status().statusCommand, help: help.statusHelp, options: { stack: false, model: false, json: true } },
+  release: { load: () => rollout().releaseCommand, help: help.releaseHelp, options: { ...help.MUTATION_OPTIONS, version: false, image: false, "model-uri": false, metrics: false } },
+  promote: { load: () => rollout().promoteCommand, help: help.promoteHelp, options: { ...help.MUTATION_OPTIONS, to: false, force: true, reason: false, by: false } },
+  rollback: { load: () => rollout().rollbackCommand, help: help.rollbackHelp, options: help.MUTATION_OPTIONS },
+  undo: { load: () => rollout().undoCommand, help: help.undoHelp, options: help.MUTATION_OPTIONS },
+  retire: { load: () => rollout().retireCommand, help: help.retireHelp, options: help.MUTATION_OPTIONS },
+  // EXIT.usage is the gate's VERDICT_EXIT.error (stacks/gate/judge.ts; test/stacks/cli.test.ts holds
+  // them equal), named here without loading the gate.
+  analyze: { load: () => analyze().analyzeCommand, help: help.analyzeHelp, options: { stack: false, model: false, prometheus: false, json: true }, errorExit: EXIT.usage, decides: true },
   advance: {
-    run: advanceCommand,
-    help: advanceHelp,
+    load: () => advance().advanceCommand,
+    help: help.advanceHelp,
     options: { stack: false, model: false, all: true, prometheus: false, "dry-run": true, json: true },
     errorExit: ADVANCE_EXIT.error,
     decides: true,
@@ -89,6 +92,29 @@ export interface Io {
   cwd: string;
 }
 
+/**
+ * Pulumi's RunError (a failed program, reported in one line), recognised as the SDK recognises it,
+ * without loading the SDK: RunError.isInstance (node_modules/@pulumi/pulumi/errors.js) is
+ * utils.isInstance(obj, "__pulumiRunError"), i.e. utils.hasTrueBooleanMember: the member is the
+ * boolean true, which RunError's constructor sets, so errors of another copy of the SDK count too.
+ */
+export function isPulumiRunError(e: unknown): boolean {
+  return (e as { __pulumiRunError?: unknown } | null | undefined)?.__pulumiRunError === true;
+}
+
+/**
+ * The classes of the failures a command reports in one line, required only once something was
+ * thrown (by then the command has loaded most of them): their modules load the config schema.
+ */
+function failureClasses() {
+  return {
+    StackNameError: (require("../components/config/stack-keys") as typeof import("../components/config/stack-keys")).StackNameError,
+    ConfigError: (require("../components/config/validate") as typeof import("../components/config/validate")).ConfigError,
+    StackFileError: (require("./stackfile") as typeof import("./stackfile")).StackFileError,
+    RolloutRefusal: (require("./rollout") as typeof import("./rollout")).RolloutRefusal,
+  };
+}
+
 /** The exit code of bin/modelship.js for an unexpected error (EX_SOFTWARE). */
 const INTERNAL_ERROR_EXIT = 70;
 
@@ -113,8 +139,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   try {
     const args = parseArgs(rest, { ...command.options, "project-dir": false });
     if (args.positional.length > 0) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
+    const { findProjectDir } = require("./stackfile") as typeof import("./stackfile");
     const projectDir = findProjectDir(args.optional("project-dir") ?? io.cwd);
-    return await command.run({ args, projectDir, print: io.out, progress: io.err });
+    return await command.load()({ args, projectDir, print: io.out, progress: io.err });
   } catch (e) {
     // With --json a pipeline reads stdout: every failure is still one JSON object it can parse,
     // {command, error, exitCode} — for analyze and advance also verdict "error" (no verdict).
@@ -123,11 +150,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       if (json) io.out(JSON.stringify({ command: name, error: message, exitCode, ...(command.decides ? { verdict: "error", reasons: [message] } : {}) }, null, 2));
       return exitCode;
     };
-    if (e instanceof UsageError || e instanceof StackNameError) {
+    if (e instanceof UsageError || e instanceof failureClasses().StackNameError) {
       io.err(`modelship ${name}: ${e.message}\n\n${command.help}`);
       return answer(e.message, command.errorExit ?? EXIT.usage);
     }
-    if (e instanceof ConfigError || e instanceof StackFileError || e instanceof RolloutRefusal || pulumi.RunError.isInstance(e)) {
+    const { ConfigError, StackFileError, RolloutRefusal } = failureClasses();
+    if (e instanceof ConfigError || e instanceof StackFileError || e instanceof RolloutRefusal || isPulumiRunError(e)) {
       io.err(e instanceof RolloutRefusal ? `modelship ${name}: refused: ${e.message}` : (e as Error).message);
       return answer(e instanceof RolloutRefusal ? `refused: ${e.message}` : (e as Error).message, command.errorExit ?? EXIT.refused);
     }

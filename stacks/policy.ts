@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { enforcementLevel } from "../policies/enforcement";
 import { offStepWeights, productionWeightOnStep } from "../policies/route-weights";
-import { parseStackRef } from "./config";
+import { parseStackRef } from "../components/config/stack-keys";
 import { RolloutRefusal, type ModelState } from "./rollout";
 import { StackFileError } from "./stackfile";
 

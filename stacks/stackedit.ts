@@ -2,10 +2,11 @@
 // file's comments, key order and formatting (the yaml library's Document API).
 import * as fs from "fs";
 import type * as YAML from "yaml";
-import { CONFIG_NAMESPACE, parseFleetConfig, type FleetConfig, type ModelConfig } from "../components/config";
-import { misspeltNamespaceWarnings, modelshipKeys, stackFileName } from "./config";
+import type { FleetConfig, ModelConfig } from "../components/config/schema";
+import { misspeltNamespaceWarnings, modelshipKeys, stackFileName } from "../components/config/stack-keys";
+import { CONFIG_NAMESPACE, parseFleetConfig } from "../components/config/validate";
 import type { Edit, ModelState } from "./rollout";
-import { parseStackDocument, stackConfigFromText, stackDocumentText, stackFilePath, StackFileError, type Project, type StackConfig } from "./stackfile";
+import { parseStackDocument, stackConfigFromDocument, stackConfigFromText, stackDocumentText, stackFilePath, StackFileError, type Project, type StackConfig } from "./stackfile";
 
 export interface StackDocument {
   project: Project;
@@ -28,7 +29,15 @@ export function loadStackDocument(project: Project, stack: string): StackDocumen
  * program would ignore for a misspelt namespace go to `warn` first (a command's stderr).
  */
 export function fleetOfText(project: Project, name: string, text: string, warn?: (message: string) => void): { fleet: FleetConfig; config: StackConfig } {
-  const config = stackConfigFromText(project, name, text);
+  return fleetOfConfig(name, stackConfigFromText(project, name, text), warn);
+}
+
+/** fleetOfText for a document already parsed (or edited): nothing is parsed again. */
+export function fleetOfDocument(s: Pick<StackDocument, "project" | "name" | "doc">, warn?: (message: string) => void): { fleet: FleetConfig; config: StackConfig } {
+  return fleetOfConfig(s.name, stackConfigFromDocument(s.project, s.name, s.doc), warn);
+}
+
+function fleetOfConfig(name: string, config: StackConfig, warn?: (message: string) => void): { fleet: FleetConfig; config: StackConfig } {
   if (warn) for (const w of misspeltNamespaceWarnings(Object.keys(config.config), name)) warn(w);
   return { fleet: parseFleetConfig(modelshipKeys(config.config), name), config };
 }
@@ -70,6 +79,11 @@ export function applyEdits(s: StackDocument, index: number, edits: readonly Edit
 
 /** The stack file's text with each model's edits applied, in one document; nothing else changes. */
 export function applyModelEdits(s: StackDocument, changes: readonly { index: number; edits: readonly Edit[] }[]): string {
+  return editModels(s, changes).text;
+}
+
+/** The edited document (a copy: `s` is unchanged) and the text it writes. */
+export function editModels(s: StackDocument, changes: readonly { index: number; edits: readonly Edit[] }[]): { doc: YAML.Document; text: string } {
   const doc = s.doc.clone();
   const key = modelsKey(s);
   for (const { index, edits } of changes) {
@@ -79,5 +93,5 @@ export function applyModelEdits(s: StackDocument, changes: readonly { index: num
       else doc.setIn([...base, ...e.path], e.value);
     }
   }
-  return stackDocumentText(doc, s.text);
+  return { doc, text: stackDocumentText(doc, s.text) };
 }

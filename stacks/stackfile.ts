@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { parseStackRef, stackFileName, StackNameError } from "./config";
+import { parseStackRef, stackFileName, StackNameError } from "../components/config/stack-keys";
 import { escapeControl } from "../components/config/validate";
 import { SECRET_PLACEHOLDER } from "./placeholders";
 
@@ -210,7 +210,16 @@ export function readStackConfig(project: Project, stack: string): StackConfig {
 
 /** The config a stack file's text hands the program. */
 export function stackConfigFromText(project: Project, name: string, text: string): StackConfig {
-  const body = (yamlValue(name, parseStackDocument(name, text)) ?? {}) as { config?: Record<string, unknown> };
+  return stackConfigFromDocument(project, name, parseStackDocument(name, text));
+}
+
+/**
+ * The config a parsed (or edited) stack document holds, as Pulumi hands it to the program. A
+ * command parses its stack file once and reads both the file's config and, after editing the
+ * document, the proposed one from it, never parsing the text it wrote again.
+ */
+export function stackConfigFromDocument(project: Project, name: string, doc: YAML.Document): StackConfig {
+  const body = (yamlValue(name, doc) ?? {}) as { config?: Record<string, unknown> };
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [rawKey, raw] of Object.entries(body.config ?? {})) {

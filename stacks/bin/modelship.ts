@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The `modelship` command: package.json `bin` is this file compiled (dist/stacks/bin/modelship.js).
-// In a checkout, stacks/bin/modelship.js runs it from source through the project's ts-node.
+// The `modelship` command: package.json `bin` is this file compiled (dist/stacks/bin/modelship.js),
+// which the workflows run too. In a checkout, stacks/bin/modelship.js runs it from source through
+// the project's ts-node (development). Keep this file's imports light: ../cli loads a command's
+// dependencies only when that command runs.
 import { main } from "../cli";
 import { loadTypeScriptOnDemand } from "./typescript";
 

@@ -7,21 +7,10 @@ import { applyCommand, RolloutRefusal, rolloutPhase, type ModelState, type Rollo
 import { findModel, modelState } from "../stackedit";
 import { prometheusOption, printAssessment } from "./analyze";
 import { readStack, runStackMutation, type ModelEdit } from "./mutate";
-import { UsageError, type CommandContext } from "./types";
+import { ADVANCE_EXIT, UsageError, type CommandContext } from "./types";
 
-export const advanceHelp = `modelship advance --stack STACK (--model MODEL | --all) [--prometheus URL] [--dry-run] [--json]
-
-For each model mid-rollout (a released candidate, or one between 0 and 100%), asks the canary
-gate (see \`modelship analyze\`) and acts: promote one step when it passes (after the step's
-bake time), roll back when it fails, hold otherwise; a step in effect longer than
-rollout.maxInconclusive without a verdict holds and says so (or rolls back with
-rollout.onStall: rollback). All changes are one write of the stack file, with the diff and the
-objects it touches; the write fails if the file changed since it was read. Run it on a
-schedule (see .github/workflows/advance.yml); --prometheus defaults to $MODELSHIP_PROMETHEUS_URL.
-  --dry-run    decide and show the change; write nothing
-  --json       one JSON report on stdout (progress and the diff go to stderr)
-Exit code: 0 promoted or nothing to do, 1 at least one model rolled back, 2 at least one model
-held, 3 error (nothing written: no verdict, no action).`;
+// Defined in the leaf ./types so the CLI knows it without loading advance; still exported here for its importers.
+export { ADVANCE_EXIT };
 
 export interface ModelReport {
   model: string;
@@ -33,8 +22,6 @@ export interface ModelReport {
   reasons: string[];
   assessment?: Assessment;
 }
-
-export const ADVANCE_EXIT = { ok: 0, rolledBack: 1, held: 2, error: 3 } as const;
 
 const COMMAND_OF: Record<Exclude<AdvanceAction, "hold">, RolloutCommand> = { promote: { kind: "promote" }, rollback: { kind: "rollback" } };
 

@@ -1,24 +1,10 @@
 import { assessModel, GateConfigError, PrometheusError, prometheusBaseUrl, redactUrl, VERDICT_EXIT, type Assessment, type SignalReport } from "../gate";
 import { formatQuantile } from "../../components/monitoring/quantile";
 import { rolloutPhase } from "../rollout";
-import { findModel, fleetOfText, loadStackDocument, modelState } from "../stackedit";
+import { findModel, fleetOfDocument, loadStackDocument, modelState } from "../stackedit";
 import { readProject, StackFileError } from "../stackfile";
+import { PROMETHEUS_ENV } from "./help";
 import { UsageError, type CommandContext } from "./types";
-
-export const PROMETHEUS_ENV = "MODELSHIP_PROMETHEUS_URL";
-
-export const analyzeHelp = `modelship analyze --stack STACK --model MODEL [--prometheus URL] [--json]
-
-Judges the candidate's current step with the sequential canary gate: cumulative counts of
-requests, errors and slow requests since the step took effect (the candidate's share of
-traffic reached its weight), only for the candidate's version, against the stable track and
-the model's SLO, with anytime-valid confidence sequences (rollout.alpha bounds a false fail
-per step however often it looks). Before the first step: the candidate's pods must be ready
-and preview traffic must not fail its SLO ceiling.
---prometheus defaults to $${PROMETHEUS_ENV}.
-Exit code: 0 pass, 1 fail, 2 inconclusive (not enough evidence yet, baking, or the weight is
-not in effect), 3 error (Prometheus unreachable or a bad answer, a bad option, stack or
-model, or no rollout in progress: never a verdict).`;
 
 /** The Prometheus URL from the option or the environment, checked before any query. */
 export function prometheusOption(ctx: CommandContext): string {
@@ -37,7 +23,8 @@ export async function analyzeCommand(ctx: CommandContext): Promise<number> {
   const url = prometheusOption(ctx);
   const project = readProject(ctx.projectDir);
   const file = loadStackDocument(project, stack);
-  const { fleet } = fleetOfText(project, file.name, file.text, ctx.progress);
+  // The document loadStackDocument parsed: the file is parsed once.
+  const { fleet } = fleetOfDocument(file, ctx.progress);
   const model = fleet.models[findModel(fleet, ctx.args.required("model"), file.name)];
   const phase = rolloutPhase(modelState(model));
   if (phase !== "released" && phase !== "canary") {

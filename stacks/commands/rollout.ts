@@ -2,54 +2,8 @@
 import { execFileSync } from "child_process";
 import * as os from "os";
 import { candidateColour, nothingToRollBack, qualityShortfalls, type RolloutCommand } from "../rollout";
-import { mutationFlags, runMutation } from "./mutate";
+import { runMutation } from "./mutate";
 import { UsageError, type CommandContext } from "./types";
-
-export const releaseHelp = `modelship release --stack STACK --model MODEL --version V [--image IMAGE] [--model-uri URI] [--metrics name=value,...] [--dry-run|--preview|--up] [--json]
-
-Puts a new version on the idle track at weight 0, reachable only through the preview route.
-Refuses while the idle track has weight. Without --image, a model with \`build\` builds the
-version's image and runs it by digest. Without --model-uri, the one path segment of the idle
-track's URI that is its version is replaced (s3://models/ranker/3 -> s3://models/ranker/4);
-with no such segment, or several, it refuses and asks for --model-uri. --metrics records the
-version's offline evaluation (for the quality gate).
-${mutationFlags}`;
-
-export const promoteHelp = `modelship promote --stack STACK --model MODEL [--to N] [--force [--reason TEXT] [--by NAME]] [--dry-run|--preview|--up] [--json]
-
-Moves the candidate to the next of the model's steps (or to N). At 100 the candidate becomes
-the stable track; the old stable keeps full capacity until retired. Refuses a jump past the step
-the candidate is provisioned for unless --force, and a version whose recorded metrics fall below
-the model's thresholds (the quality gate) unless --force with --reason: the override is written
-to the stack file as tracks.<colour>.qualityOverride {reason, by} for review, and lets that
-version take traffic until a new release replaces it. Where the stack's policy config
-(policies/STACK.json) makes production-weight-on-step mandatory, as in production, weights off
-the model's steps are refused, even with --force: \`pulumi up\` would stop on them.
-  --reason     why the version may take traffic below its thresholds (with --force)
-  --by         who decided it (default: git config user.email, else the OS user name)
-${mutationFlags}`;
-
-export const rollbackHelp = `modelship rollback --stack STACK --model MODEL [--dry-run|--preview|--up] [--json]
-
-All traffic back to the stable track in one update. The candidate is marked rolled back, so no
-promote puts weight on it again until it is released again, and keeps its capacity, so the
-rollback touches routing only. Safe to repeat: with no weight on the candidate it changes nothing
-and succeeds. After a completed promotion it refuses: \`modelship undo\` restores the previous stable.
-${mutationFlags}`;
-
-export const undoHelp = `modelship undo --stack STACK --model MODEL [--dry-run|--preview|--up] [--json]
-
-Undoes a completed promotion in one update: the previous stable takes all traffic again. It is
-still at full capacity and becomes the stable track; the version undone keeps its capacity and is
-marked rolled back. Refuses mid-canary (use rollback) and when there is nothing to undo, so a
-second undo never flips back.
-${mutationFlags}`;
-
-export const retireHelp = `modelship retire --stack STACK --model MODEL [--dry-run|--preview|--up] [--json]
-
-Applies the model's idle policy (warm or cold) to the track without weight, after the bake.
-Refuses while it has weight.
-${mutationFlags}`;
 
 /** `name=value,...` → numbers by name. */
 export function parseMetrics(text: string): Record<string, number> {

@@ -2,18 +2,10 @@ import type { QualityCheck, QualityGateState, QualityOverride } from "../../comp
 import { ROUTERS } from "../../components/routing/capabilities";
 import { planCapacity } from "../../components/serving/capacity";
 import { candidateColour, describeNextPromotion, nextPromotion, rolloutPhase, stepOf, trackQualityGate, type ModelState, type NextPromotion, type RolloutPhase } from "../rollout";
-import { fleetOfText, loadStackDocument, modelState } from "../stackedit";
+import { fleetOfDocument, loadStackDocument, modelState } from "../stackedit";
 import { readProject, StackFileError } from "../stackfile";
 import { table } from "../render";
 import type { CommandContext } from "./types";
-
-export const statusHelp = `modelship status --stack STACK [--model MODEL] [--json]
-
-Shows each model's rollout phase, tracks, versions, images, weights, capacity per track, the
-candidate's step, its quality gate (recorded metrics against thresholds, and any override) and
-what the next \`promote\` would do — or why it would refuse. Reads the stack file only.
-  --json       one JSON object on stdout: per model phase, step {index, of, weight} | null,
-               next {action, from, to, refusal?}, qualityGate and the tracks`;
 
 /** The candidate's quality gate as status reports it; null while the candidate is retired. */
 interface GateReport {
@@ -82,7 +74,8 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
   const only = ctx.args.optional("model");
   const project = readProject(ctx.projectDir);
   const file = loadStackDocument(project, stack);
-  const { fleet } = fleetOfText(project, file.name, file.text, ctx.progress);
+  // The document loadStackDocument parsed: the file is parsed once.
+  const { fleet } = fleetOfDocument(file, ctx.progress);
   const models = fleet.models.filter((m) => !only || m.name === only);
   if (only && models.length === 0) throw new StackFileError(`${file.name}: no model "${only}" (models: ${fleet.models.map((m) => m.name).join(", ")})`);
 

@@ -5,19 +5,6 @@ import { listStacks, readProject } from "../stackfile";
 import { assertModelshipProgram, synthesize } from "../synth";
 import type { CommandContext } from "./types";
 
-export const synthHelp = `modelship synth --stack STACK [--out DIR] [--force] [--json]
-
-Renders the stack offline: runs the Pulumi program under the SDK's mock runtime with the
-config of Pulumi.STACK.yaml, writes every Kubernetes object as YAML to DIR (default
-out/STACK, replaced as a whole) and prints the models, tracks, weights and capacity.
-Secret config values are never decrypted; they render as a placeholder.
-  --force      replace DIR even when it is a non-empty directory that is not a previous render
-               (every render holds a .modelship-render file). Never overridable: DIR may not be
-               /, the project directory or an ancestor, anything holding Pulumi.yaml, a stack
-               file, the program or .git, or an existing file
-  --json       one JSON object on stdout: the output directory, the files written and the
-               models with their tracks, weights and capacity`;
-
 export async function synthCommand(ctx: CommandContext): Promise<number> {
   const stack = ctx.args.required("stack");
   const force = ctx.args.flag("force");

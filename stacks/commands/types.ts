@@ -57,3 +57,9 @@ export interface CommandContext {
  * - 4 the stack file was written, but the `pulumi preview`/`up` it asked for failed or could not run.
  */
 export const EXIT = { ok: 0, refused: 1, held: 2, usage: 3, pulumi: 4 } as const;
+
+/**
+ * advance's exit codes: 0 promoted or nothing to do, 1 a model rolled back, 2 a model held,
+ * 3 error (nothing written). Here, a leaf, so the CLI knows them without loading advance.
+ */
+export const ADVANCE_EXIT = { ok: 0, rolledBack: 1, held: 2, error: 3 } as const;

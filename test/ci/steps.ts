@@ -1,7 +1,8 @@
 // Runs a workflow step's `run:` script as GitHub runs a `shell: bash` step (bash --noprofile --norc
 // -eo pipefail), in a throwaway git repository with the runner's files (GITHUB_OUTPUT,
-// GITHUB_STEP_SUMMARY, RUNNER_TEMP) and a fake `stacks/bin/modelship.js` whose exit code and
-// output each test chooses. The script is the workflow's own text, unchanged.
+// GITHUB_STEP_SUMMARY, RUNNER_TEMP) and a fake compiled CLI, `dist/stacks/bin/modelship.js` (what
+// the workflows run after `npm ci` builds it), whose exit code and output each test chooses. The
+// script is the workflow's own text, unchanged.
 import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -59,15 +60,24 @@ export interface Sandbox {
   tempFile(name: string): string | undefined;
 }
 
-/** A repository with both stack files and the fake CLI committed, and the runner's files. */
+/** Where the workflows run the CLI: the build `npm ci` makes (package.json `prepare`), untracked as dist/ is. */
+export const CLI_PATH = path.posix.join("dist", "stacks", "bin", "modelship.js");
+
+/**
+ * A repository with both stack files and the project's .gitignore committed, the fake CLI
+ * built where `npm ci` builds the real one (ignored, so it is no change a step may see), and the
+ * runner's files.
+ */
 export function sandbox(): Sandbox {
   const dir = tempDir("modelship-ci-");
   const repo = path.join(dir, "repo");
   const temp = path.join(dir, "runner-temp");
-  fs.mkdirSync(path.join(repo, "stacks", "bin"), { recursive: true });
+  fs.mkdirSync(path.dirname(path.join(repo, CLI_PATH)), { recursive: true });
   fs.mkdirSync(temp);
   for (const stack of ["production", "staging"]) fs.writeFileSync(path.join(repo, `Pulumi.${stack}.yaml`), `config:\n  modelship:environment: ${stack}\n`);
-  fs.writeFileSync(path.join(repo, "stacks", "bin", "modelship.js"), FAKE_CLI);
+  // The project's own .gitignore: were dist/ not ignored, the build would be a change the steps refuse.
+  fs.copyFileSync(path.join(__dirname, "..", "..", ".gitignore"), path.join(repo, ".gitignore"));
+  fs.writeFileSync(path.join(repo, CLI_PATH), FAKE_CLI);
   git(repo, "init", "--quiet");
   git(repo, "add", "-A");
   git(repo, "commit", "--quiet", "-m", "initial");

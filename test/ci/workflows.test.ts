@@ -10,7 +10,7 @@ import { deploymentSettings, PATHS, readDeploymentsConfig } from "../../stacks/d
 import { readProject, readStackConfig } from "../../stacks/stackfile";
 import { synthesize } from "../../stacks/synth";
 import { FIXTURE, ROOT } from "../helpers";
-import { git, removeSandboxes, runStep, runStepAsync, sandbox, stepEnv, type Fake, type Step } from "./steps";
+import { CLI_PATH, git, removeSandboxes, runStep, runStepAsync, sandbox, stepEnv, type Fake, type Step } from "./steps";
 import { workflowParser } from "./workflow-parser";
 
 const DIR = path.join(ROOT, ".github", "workflows");
@@ -81,6 +81,30 @@ describe("CI/CD workflows", function () {
       versions.set(name, (versions.get(name) ?? new Set()).add(version));
     }
     for (const [name, v] of versions) assert.equal(v.size, 1, `${name} at ${[...v].join(", ")}`);
+  });
+
+  it("every step that runs modelship runs the compiled CLI, built by an earlier `npm ci` of its job", () => {
+    // The ts-node launcher (stacks/bin/modelship.js) transpiles the sources on every call; the
+    // build is what package.json `bin` ships and what `npm ci` makes through `prepare`.
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    assert.equal(pkg.bin.modelship, CLI_PATH);
+    assert.equal(pkg.scripts.prepare, "npm run build");
+    let calls = 0;
+    for (const f of FILES) {
+      for (const [job, j] of Object.entries<any>(doc(f).jobs)) {
+        const jobSteps = j.steps as Step[];
+        jobSteps.forEach((s, i) => {
+          const clis = [...(s.run ?? "").matchAll(/\bnode\s+(\S*modelship\S*)/g)].map((m) => m[1]);
+          for (const cli of clis) {
+            calls++;
+            assert.equal(cli, CLI_PATH, `${f}/${job}/${s.name ?? s.id}: runs ${cli}`);
+            // --ignore-scripts would skip `prepare`, and with it the build.
+            assert.ok(jobSteps.slice(0, i).some((x) => x.run?.trim() === "npm ci"), `${f}/${job}/${s.name ?? s.id}: no \`npm ci\` before it builds ${CLI_PATH}`);
+          }
+        });
+      }
+    }
+    assert.ok(calls >= 5, `only ${calls} CLI calls found: the pattern no longer matches the workflows`);
   });
 
   it("no run script interpolates the event payload, an input or other untrusted context: only env reaches the shell", () => {

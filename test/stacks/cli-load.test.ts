@@ -1,0 +1,135 @@
+// What the CLI loads: `--help`, a command's `--help` and `status` answer without the Pulumi SDK,
+// the Kubernetes provider, the Grafana SDK or the canary gate (issue 18: those cost seconds per
+// call; stacks/cli.ts loads a command's module only when that command runs). Behaviour, not time:
+// the module cache of a fresh process that ran the commands from source.
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { isPulumiRunError, main, type Io } from "../../stacks/cli";
+import { FIXTURE, ROOT } from "../helpers";
+
+/** Modules no quick command may load, by what their paths in the module cache look like. */
+const HEAVY = {
+  "@pulumi/pulumi": /[\\/]node_modules[\\/]@pulumi[\\/]pulumi[\\/]/,
+  "@pulumi/kubernetes": /[\\/]node_modules[\\/]@pulumi[\\/]kubernetes[\\/]/,
+  "@grafana/grafana-foundation-sdk": /[\\/]node_modules[\\/]@grafana[\\/]grafana-foundation-sdk[\\/]/,
+  "stacks/gate": new RegExp(`^${ROOT.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[\\\\/]stacks[\\\\/]gate[\\\\/]`),
+} satisfies Record<string, RegExp>;
+
+/** A module of each, as our code imports it (the Grafana SDK exports subpaths only). */
+const ENTRY: Record<keyof typeof HEAVY, string> = {
+  "@pulumi/pulumi": "@pulumi/pulumi",
+  "@pulumi/kubernetes": "@pulumi/kubernetes",
+  "@grafana/grafana-foundation-sdk": "@grafana/grafana-foundation-sdk/dashboard",
+  "stacks/gate": path.join(ROOT, "stacks", "gate"),
+};
+
+const RUNS: { name: string; argv: string[] }[] = [
+  { name: "--help", argv: ["--help"] },
+  { name: "promote --help", argv: ["promote", "--help"] },
+  { name: "status", argv: ["status", "--stack", "production", "--project-dir", FIXTURE] },
+];
+
+// Runs in the child: each command in turn through main(), then the module cache after each.
+const CHILD = `
+const cli = require(${JSON.stringify(path.join(ROOT, "stacks", "cli"))});
+const runs = ${JSON.stringify(RUNS)};
+(async () => {
+  const report = [];
+  for (const r of runs) {
+    const out = [];
+    const code = await cli.main(r.argv, { out: (l) => out.push(l), err: (l) => out.push(l), cwd: ${JSON.stringify(ROOT)} });
+    report.push({ name: r.name, code, output: out.join("\\n"), modules: Object.keys(require.cache) });
+  }
+  process.stdout.write(JSON.stringify(report));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
+interface RunReport {
+  name: string;
+  code: number;
+  output: string;
+  modules: string[];
+}
+
+describe("modelship CLI: what a quick command loads", function () {
+  this.timeout(120_000);
+  let report: RunReport[];
+
+  before(() => {
+    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", CHILD], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20, timeout: 110_000 });
+    assert.equal(r.status, 0, r.stderr);
+    report = JSON.parse(r.stdout);
+  });
+
+  it("the patterns match where those modules really are, so their absence means something", () => {
+    for (const [name, pattern] of Object.entries(HEAVY)) assert.match(require.resolve(ENTRY[name as keyof typeof HEAVY], { paths: [ROOT] }), pattern, name);
+  });
+
+  for (const { name } of RUNS) {
+    it(`${name}: answers, and loads no Pulumi SDK, Kubernetes provider, Grafana SDK or gate`, () => {
+      const run = report.find((r) => r.name === name)!;
+      assert.equal(run.code, 0, run.output);
+      for (const [heavy, pattern] of Object.entries(HEAVY)) {
+        const loaded = run.modules.filter((m) => pattern.test(m));
+        assert.deepEqual(loaded.slice(0, 3), [], `${name} loaded ${heavy} (${loaded.length} modules)`);
+      }
+    });
+  }
+
+  it("help loads no command module; status loads its own (the cache is read after each run)", () => {
+    const commandModules = (r: RunReport) => r.modules.filter((m) => /[\\/]stacks[\\/]commands[\\/](?!help\.|types\.)[^\\/]+$/.test(m)).map((m) => path.basename(m));
+    const [help, promoteHelp, status] = report;
+    assert.deepEqual(commandModules(help), []);
+    assert.deepEqual(commandModules(promoteHelp), []);
+    assert.match(promoteHelp.output, /^modelship promote --stack STACK/);
+    assert.deepEqual(commandModules(status), ["status.ts"]);
+    assert.match(status.output, /next promote:/);
+  });
+});
+
+describe("modelship CLI: a failed Pulumi run, recognised without the SDK", () => {
+  it("isPulumiRunError agrees with the SDK's RunError.isInstance", () => {
+    const samples: unknown[] = [new pulumi.RunError("program failed"), new Error("x"), null, undefined, "text", { __pulumiRunError: true }, { __pulumiRunError: "true" }, { __pulumiRunError: 1 }];
+    for (const s of samples) assert.equal(isPulumiRunError(s), pulumi.RunError.isInstance(s), String(JSON.stringify(s)));
+    assert.equal(isPulumiRunError(new pulumi.RunError("program failed")), true);
+  });
+
+  const run = async (argv: string[], cwd = ROOT) => {
+    const err: string[] = [];
+    const io: Io = { out: () => {}, err: (l) => err.push(l), cwd };
+    const code = await main(argv, io);
+    return { code, err };
+  };
+
+  it("a RunError the program throws is a one-line refusal (exit 1), not an internal error", async function () {
+    this.timeout(120_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "modelship-runerror-"));
+    try {
+      fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: p\nruntime: nodejs\nmain: index.js\n");
+      fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config: {}\n");
+      const sdk = JSON.stringify(path.join(ROOT, "node_modules", "@pulumi", "pulumi"));
+      fs.writeFileSync(path.join(dir, "index.js"), `const pulumi = require(${sdk});\nmodule.exports = async () => { throw new pulumi.RunError("no cluster named prod"); };\n`);
+      const r = await run(["synth", "--stack", "dev"], dir);
+      assert.equal(r.code, 1, r.err.join("\n"));
+      assert.deepEqual(r.err, ["no cluster named prod"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("errors whose classes load only after the throw still end in their exit codes", async () => {
+    // StackFileError (stacks/stackfile): a refusal in one line.
+    const missing = await run(["status", "--stack", "production", "--project-dir", path.join(FIXTURE, "no-such-dir")]);
+    assert.equal(missing.code, 1, missing.err.join("\n"));
+    assert.equal(missing.err.length, 1);
+    assert.doesNotMatch(missing.err[0], /\n/);
+    // StackNameError (components/config/stack-keys): a usage error, with the command's help.
+    const badName = await run(["status", "--stack", "a/b/c/d", "--project-dir", FIXTURE]);
+    assert.equal(badName.code, 3, badName.err.join("\n"));
+    assert.match(badName.err.join("\n"), /modelship status --stack STACK/);
+  });
+});
