@@ -4,8 +4,8 @@ import { fleetArgsConfig } from "../config/args";
 import type { FleetConfig, FleetInput } from "../config/schema";
 import type { ProgramPaths } from "../image";
 import { awsProvider, ModelArtifacts } from "../aws";
-import { fleetMonitoringObjects, Monitoring, monitoringContext } from "../monitoring";
-import { MANAGED_BY } from "./labels";
+import { Monitoring } from "../monitoring";
+import { fleetObjects } from "./fleet-objects";
 import { ModelServing } from "./model";
 
 /** A whole fleet's arguments: the `modelship:` config, as a stack file writes it or already parsed. */
@@ -35,26 +35,12 @@ export class ModelFleet extends pulumi.ComponentResource {
     const config = fleetArgsConfig(`ModelFleet ${JSON.stringify(name)}`, args.config, pulumi.getStack());
     super("modelship:serving:ModelFleet", name, {}, opts);
 
+    // The fleet-wide objects, computed once by the pure function the CLI also uses to tell what a
+    // one-model change touches outside that model (stacks/touched.ts).
+    const own = fleetObjects(config, pulumi.getStack());
     let ns: k8s.core.v1.Namespace | undefined;
-    if (config.createNamespace) {
-      ns = new k8s.core.v1.Namespace(
-        config.namespace,
-        {
-          metadata: {
-            name: config.namespace,
-            labels: {
-              "app.kubernetes.io/managed-by": MANAGED_BY,
-              "modelship.io/environment": config.environment,
-              // The API server itself rejects any pod that is not "restricted".
-              "pod-security.kubernetes.io/enforce": "restricted",
-              "pod-security.kubernetes.io/enforce-version": "latest",
-              "pod-security.kubernetes.io/warn": "restricted",
-              "pod-security.kubernetes.io/audit": "restricted",
-            },
-          },
-        },
-        { parent: this },
-      );
+    if (own.namespace) {
+      ns = new k8s.core.v1.Namespace(config.namespace, own.namespace as k8s.core.v1.NamespaceArgs, { parent: this });
       this.namespace = ns.metadata.name;
     } else {
       this.namespace = pulumi.output(config.namespace);
@@ -66,10 +52,7 @@ export class ModelFleet extends pulumi.ComponentResource {
       new ModelArtifacts("model-artifacts", { bucket: config.aws.artifactsBucket, kmsKeyArn: config.aws.kmsKeyArn }, { ...awsOpts, parent: this });
     }
     this.models = config.models.map((model) => new ModelServing(model.name, { namespace: ns ? this.namespace : undefined, model, fleet: config, awsOpts, paths: args.paths }, { parent: this }));
-    if (config.monitoring.enabled) {
-      const objects = fleetMonitoringObjects(config.models, monitoringContext(config, pulumi.getStack()));
-      new Monitoring("fleet-monitoring", { objects, dependsOn: ns ? [ns] : [] }, { parent: this });
-    }
+    if (own.monitoring.length > 0) new Monitoring("fleet-monitoring", { objects: own.monitoring, dependsOn: ns ? [ns] : [] }, { parent: this });
     this.registerOutputs({ namespace: this.namespace });
   }
 }

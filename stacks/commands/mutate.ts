@@ -3,23 +3,15 @@
 // the schema, show the config diff and the objects it touches, then write the stack file
 // atomically, only if nobody changed it meanwhile, and optionally run the update.
 import type { Colour, FleetConfig } from "../../components/config";
-import { diffObjects, touched, type ObjectChanges } from "../objectdiff";
+import { touched, type ObjectChanges } from "../objectdiff";
 import { refuseWhatThePackWould } from "../policy";
 import { PulumiUnavailable, runPulumi } from "../pulumi";
 import { applyCommand, edits, rolloutPhase, type ModelState, type RolloutCommand, type RolloutPhase } from "../rollout";
-import { applyModelEdits, findModel, fleetOfText, loadStackDocument, modelState, type StackDocument } from "../stackedit";
+import { editModels, findModel, fleetOfDocument, loadStackDocument, modelState, type StackDocument } from "../stackedit";
 import { readProject, replaceFileIfUnchanged, type StackConfig } from "../stackfile";
-import { synthesize } from "../synth";
 import { unifiedDiff } from "../textdiff";
+import { touchedObjects } from "../touched";
 import { EXIT, UsageError, type Args, type CommandContext } from "./types";
-
-export const MUTATION_OPTIONS = { stack: false, model: false, "dry-run": true, preview: true, up: true, json: true } as const;
-
-export const mutationFlags = `  --dry-run    show the change and the objects it touches; write nothing
-  --preview    after writing, run \`pulumi preview\` for the stack (Automation API)
-  --up         after writing, run \`pulumi up\` for the stack (Automation API)
-  --json       one JSON report on stdout (what changed, the diff, the objects touched, whether
-               the file was written); progress, the diff and Pulumi's output go to stderr`;
 
 export interface MutationResult {
   before: ModelState;
@@ -37,7 +29,8 @@ export interface StackSnapshot {
 /** Reads a stack file; keys ignored for a misspelt namespace go to `warn` (a command's stderr). */
 export function readStack(projectDir: string, stack: string, warn?: (message: string) => void): StackSnapshot {
   const file = loadStackDocument(readProject(projectDir), stack);
-  return { stack, file, current: fleetOfText(file.project, file.name, file.text, warn) };
+  // Parsed once: the config is read from the document the edits are later made on.
+  return { stack, file, current: fleetOfDocument(file, warn) };
 }
 
 /**
@@ -79,11 +72,12 @@ export function planMutation(snapshot: StackSnapshot, modelEdits: readonly Model
   });
   // What the policy pack would stop at `pulumi up` is never written.
   refuseWhatThePackWould(file.project.dir, snapshot.stack, changes.map((c) => c.after));
-  const text = applyModelEdits(
+  const edited = editModels(
     file,
     changes.map((c) => ({ index: c.modelIndex, edits: edits(c.before, c.after) })),
   );
-  return { changes, text, proposed: fleetOfText(file.project, file.name, text) };
+  // Validated from the edited document itself, which is exactly what the text written serializes.
+  return { changes, text: edited.text, proposed: fleetOfDocument({ ...file, doc: edited.doc }) };
 }
 
 export interface MutationOptions {
@@ -117,6 +111,11 @@ export interface MutationReport {
   diff: string;
   /** The Kubernetes objects the change touches (null when nothing changes, so nothing was rendered). */
   touched: ObjectChanges | null;
+  /**
+   * What was rendered to find them: the changed models (with the fleet-wide objects computed for
+   * every model), or the whole fleet, and why (null when nothing changes).
+   */
+  rendered: { models: string[] } | { wholeFleet: true; why: string } | null;
   dryRun: boolean;
   written: boolean;
   /** The `pulumi preview`/`up` asked for with --preview/--up, and how it went. */
@@ -165,6 +164,7 @@ export async function runStackMutation(
     changed: plan.text !== file.text,
     diff: "",
     touched: null,
+    rendered: null,
     dryRun: options.dryRun,
     written: false,
     pulumi: null,
@@ -187,12 +187,10 @@ export async function runStackMutation(
     report.diff = unifiedDiff(file.text, plan.text, file.name);
     out.print("");
     out.print(report.diff);
-    ctx.progress(`Rendering ${stack} before and after the change...`);
-    // Config warnings were given once, when the file was read.
-    const quiet = () => undefined;
-    const [was, will] = [await synthesize(ctx.projectDir, stack, current.config, quiet), await synthesize(ctx.projectDir, stack, plan.proposed.config, quiet)];
-    const changes = diffObjects(was.objects, will.objects);
+    // Only the changed models are rendered, plus the fleet-wide objects (stacks/touched.ts).
+    const { changes, rendered } = await touchedObjects(ctx.projectDir, stack, current, plan.proposed, ctx.progress);
     report.touched = changes;
+    report.rendered = "wholeFleet" in rendered ? { wholeFleet: true, why: rendered.why } : { models: rendered.models };
     out.print("");
     out.print(`Objects this change touches (${touched(changes).length}):`);
     for (const [label, keys] of [["~", changes.changed], ["+", changes.added], ["-", changes.removed]] as const) for (const k of keys) out.print(`  ${label} ${k}`);

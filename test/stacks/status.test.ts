@@ -138,6 +138,8 @@ describe("--json on every command", function () {
         changed: true,
         diff: undefined,
         touched: { added: [], removed: [], changed: ["HTTPRoute ml-production/fraud-detector", "HorizontalPodAutoscaler ml-production/fraud-detector-green", "PrometheusRule ml-production/fraud-detector-route-weights"] },
+        // Only the promoted model was rendered (its fleet-wide objects computed for every model).
+        rendered: { models: ["fraud-detector"] },
         dryRun: false,
         written: true,
         pulumi: null,
