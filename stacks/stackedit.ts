@@ -79,12 +79,26 @@ export function applyEdits(s: StackDocument, index: number, edits: readonly Edit
 
 /** The stack file's text with each model's edits applied, in one document; nothing else changes. */
 export function applyModelEdits(s: StackDocument, changes: readonly { index: number; edits: readonly Edit[] }[]): string {
-  return editModels(s, changes).text;
+  return editDocument({ ...s, doc: s.doc.clone() }, changes).text;
 }
 
-/** The edited document (a copy: `s` is unchanged) and the text it writes. */
+/** Documents already edited in place: each holds one change, planned once. */
+const edited = new WeakSet<YAML.Document>();
+
+/**
+ * Applies each model's edits to the document itself and returns it with the text it writes: no
+ * copy of the whole document, whose cost grows with the fleet. A command reads its stack file,
+ * plans one change and writes it, so the document is used up; planning a second change on it
+ * would start from the first one's result, and throws.
+ */
 export function editModels(s: StackDocument, changes: readonly { index: number; edits: readonly Edit[] }[]): { doc: YAML.Document; text: string } {
-  const doc = s.doc.clone();
+  if (edited.has(s.doc)) throw new Error(`${s.name}: its document already holds a planned change; read the stack file again to plan another`);
+  edited.add(s.doc);
+  return editDocument(s, changes);
+}
+
+function editDocument(s: StackDocument, changes: readonly { index: number; edits: readonly Edit[] }[]): { doc: YAML.Document; text: string } {
+  const doc = s.doc;
   const key = modelsKey(s);
   for (const { index, edits } of changes) {
     const base = ["config", key, index];

@@ -70,7 +70,9 @@ export function changedModels(before: StackConfig, after: StackConfig): { indice
   const indices: number[] = [];
   for (let i = 0; i < a.length; i++) {
     if (nameOf(a[i]) !== nameOf(b[i])) return { why: "the change renames or reorders models" };
-    if (canonical(a[i]) !== canonical(b[i])) indices.push(i);
+    // Both sides come from one document, so an unchanged model serializes to the same text; a key
+    // order that differed would only count a model as changed and render it too.
+    if (JSON.stringify(a[i]) !== JSON.stringify(b[i])) indices.push(i);
   }
   return { indices, models: { before: a, after: b } };
 }
