@@ -1,0 +1,201 @@
+// The `cli` section of `npm run bench`: CPU seconds and wall time of the compiled CLI
+// (`node dist/stacks/bin/modelship.js`), each run a fresh process, against floors measured in the
+// same run: `node -e 0`, and for promote and rollback a floor child (test/bench/promote-floor.ts)
+// that parses, edits, validates and writes the stack file and renders just the changed model.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { buildDist, childEnv, CLI, compileChild } from "./compiled";
+import { CANARY_STEPS, fleetConfig, modelName, projectWith } from "./fleet";
+
+export interface Usage {
+  cpuS: number;
+  wallS: number;
+  rssMb: number;
+}
+
+export interface Measured {
+  runs: Usage[];
+  /** Why there are no (or fewer) runs: a failed or timed-out run, or a size skipped after a slow one. */
+  note?: string;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)];
+};
+export const medianOf = (m: Measured, k: keyof Usage) => (m.runs.length > 0 ? median(m.runs.map((u) => u[k])) : undefined);
+
+/** One run of `node -r rusage.js <args>`: the child's own CPU (user + system) and peak RSS, wall time from here. */
+function runOnce(rusage: string, args: readonly string[], timeoutMs: number): Usage | { error: string } {
+  const file = path.join(os.tmpdir(), `modelship-bench-rusage-${process.pid}-${Date.now()}.json`);
+  fs.rmSync(file, { force: true });
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ["-r", rusage, ...args], { encoding: "utf8", maxBuffer: 1 << 28, timeout: timeoutMs, env: childEnv({ MODELSHIP_BENCH_RUSAGE: file }) });
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.error || r.status !== 0) {
+    fs.rmSync(file, { force: true });
+    const why = r.error ? String(r.error.message) : `exit ${r.status ?? r.signal}`;
+    // The CLI's message is its first line on stderr; a crash's is the last.
+    const lines = (r.stderr ?? "").trim().split("\n");
+    return { error: `${why}: ${(r.status === 1 || r.status === 3 ? lines[0] : lines.slice(-3).join(" ")).slice(0, 300)}` };
+  }
+  const u = JSON.parse(fs.readFileSync(file, "utf8")) as { userUs: number; systemUs: number; maxRssKb: number };
+  fs.rmSync(file, { force: true });
+  return { cpuS: (u.userUs + u.systemUs) / 1e6, wallS, rssMb: u.maxRssKb / 1024 };
+}
+
+function measure(rusage: string, args: readonly string[], runs: number, timeoutMs: number, log: (line: string) => void, label: string): Measured {
+  const out: Usage[] = [];
+  for (let i = 0; i < runs; i++) {
+    const u = runOnce(rusage, args, timeoutMs);
+    if ("error" in u) {
+      log(`cli ${label}: ${u.error}`);
+      return { runs: out, note: u.error };
+    }
+    out.push(u);
+    log(`cli ${label}: ${u.cpuS.toFixed(2)} s CPU, ${u.wallS.toFixed(2)} s wall, ${u.rssMb.toFixed(0)} MiB`);
+  }
+  return { runs: out };
+}
+
+export interface CliRow {
+  command: string;
+  models?: number;
+  measured: Measured;
+  floor: { name: string; measured: Measured };
+  target: { text: string; cpuS?: number; ratio?: number };
+}
+
+export interface CliResult {
+  rows: CliRow[];
+  sizes: number[];
+  runs: number;
+  buildNote?: string;
+}
+
+/** A project of one model: model `index` of the fleet after a promote from the first canary step to the second, with the fleet's other keys. */
+function oneModelProject(config: Record<string, unknown>, index: number): string {
+  const m = structuredClone((config.models as Record<string, any>[])[index]);
+  const to = CANARY_STEPS[1];
+  Object.assign(m.tracks.green, { weight: to, peakWeight: to });
+  m.tracks.blue.weight = 100 - to;
+  return projectWith({ ...config, models: [m] }, "compiled", "one-model");
+}
+
+export function cliBench(quick: boolean, log: (line: string) => void): CliResult {
+  const build = buildDist(log);
+  const rusage = compileChild("rusage");
+  const floorJs = compileChild("promote-floor");
+  const runs = 3;
+  const cheapRuns = 5;
+  // A fleet the schema refuses (more models than MAX_MODELS) shows the refusal in its row.
+  const sizes = quick ? [1, 10, 100] : [1, 10, 100, 300, 1000];
+  const statusSizes = [1, 300];
+  // A size whose median takes longer than this is the last one measured for its command.
+  const budgetS = quick ? 60 : 240;
+  const timeoutMs = (quick ? 300 : 900) * 1000;
+  const m = (args: readonly string[], label: string, n = runs) => measure(rusage, args, n, timeoutMs, log, label);
+
+  const nodeFloor = { name: "`node -e 0`", measured: m(["-e", "0"], "node -e 0", cheapRuns) };
+  const rows: CliRow[] = [
+    { command: "`--help`", measured: m([CLI, "--help"], "--help", cheapRuns), floor: nodeFloor, target: { text: "≤ 0.15 s", cpuS: 0.15 } },
+    { command: "`promote --help`", measured: m([CLI, "promote", "--help"], "promote --help", cheapRuns), floor: nodeFloor, target: { text: "≤ 0.15 s", cpuS: 0.15 } },
+  ];
+
+  const fleets = new Map<number, { dir: string; config: Record<string, unknown> }>();
+  const fleet = (n: number) => {
+    let f = fleets.get(n);
+    if (!f) {
+      const config = fleetConfig(n, { shape: "mid-canary", router: "gateway-api" });
+      f = { dir: projectWith(config, "compiled", String(n)), config };
+      fleets.set(n, f);
+    }
+    return f;
+  };
+  try {
+    for (const n of statusSizes) {
+      const args = [CLI, "status", "--stack", "bench", "--project-dir", fleet(n).dir];
+      rows.push({ command: "`status`", models: n, measured: m(args, `status ${n}`), floor: nodeFloor, target: n === 1 ? { text: "≤ 0.3 s", cpuS: 0.3 } : { text: "≤ 1 s", cpuS: 1 } });
+    }
+    const stopped: Record<string, string | undefined> = {};
+    for (const n of sizes) {
+      const { dir, config } = fleet(n);
+      const index = Math.floor(n / 2);
+      const model = modelName(index);
+      const one = oneModelProject(config, index);
+      const copy = path.join(dir, "Pulumi.floor-written.yaml");
+      const floor = { name: "parse, edit, validate, write + render the model", measured: m([floorJs, path.join(dir, "Pulumi.bench.yaml"), copy, String(index), one], `promote floor ${n}`) };
+      fs.rmSync(one, { recursive: true, force: true });
+      for (const command of ["promote", "rollback"]) {
+        const label = `${command} --dry-run ${n}`;
+        const measured: Measured = stopped[command] ? { runs: [], note: stopped[command] } : m([CLI, command, "--stack", "bench", "--model", model, "--dry-run", "--project-dir", dir], label);
+        const cpu = medianOf(measured, "cpuS");
+        if (!stopped[command] && (measured.note || (cpu !== undefined && cpu > budgetS))) stopped[command] = `not run: ${measured.note ? `it failed at ${n} models` : `${cpu!.toFixed(0)} s CPU at ${n} models`}`;
+        rows.push({ command: `\`${command} --dry-run\``, models: n, measured, floor, target: { text: "≤ 1.5× floor", ratio: 1.5 } });
+      }
+    }
+  } finally {
+    for (const f of fleets.values()) fs.rmSync(f.dir, { recursive: true, force: true });
+  }
+  return { rows, sizes, runs, ...(build.note ? { buildNote: build.note } : {}) };
+}
+
+const s = (x: number | undefined, digits = 2) => (x === undefined ? "—" : x.toFixed(digits));
+/** Median (min–max); with no runs, why not (in the CPU column only). */
+const range = (m: Measured, k: keyof Usage) =>
+  m.runs.length === 0
+    ? m.note && k === "cpuS"
+      ? `— (${m.note.length > 110 ? `${m.note.slice(0, 110)}…` : m.note})`
+      : "—"
+    : `${s(medianOf(m, k))} (${s(Math.min(...m.runs.map((u) => u[k])))}–${s(Math.max(...m.runs.map((u) => u[k])))})`;
+
+export function cliMarkdown(r: CliResult, quick: boolean): string[] {
+  const verdict = (row: CliRow) => {
+    const cpu = medianOf(row.measured, "cpuS");
+    const floor = medianOf(row.floor.measured, "cpuS");
+    if (cpu === undefined) return "—";
+    if (row.target.cpuS !== undefined) return cpu <= row.target.cpuS ? "yes" : "no";
+    if (row.target.ratio !== undefined && floor !== undefined) return cpu / floor <= row.target.ratio ? "yes" : "no";
+    return "—";
+  };
+  const ratio = (row: CliRow) => {
+    const [cpu, floor] = [medianOf(row.measured, "cpuS"), medianOf(row.floor.measured, "cpuS")];
+    return cpu === undefined || floor === undefined ? "—" : `${(cpu / floor).toFixed(2)}×`;
+  };
+  const nodeFloor = r.rows[0].floor.measured;
+  return [
+    "## CLI response time",
+    "",
+    `CPU seconds (user + system of the CLI's own process, from getrusage at its exit: \`test/bench/rusage.ts\`, preloaded with \`node -r\`; a parent can read no child's rusage in Node, and GNU time's 10 ms steps are too coarse for \`node -e 0\`) and wall seconds, median (min–max) of ${r.runs} runs (5 for \`--help\`), each a fresh \`node dist/stacks/bin/modelship.js\` after \`npm run build\`, as the published \`modelship\` runs. Fleets are generated (\`test/bench/fleet.ts\`): every model on the \`gateway-api\` router, mid-canary (green at 10 % of steps [10, 25, 50, 100]); the promoted or rolled-back model is the middle one; Pulumi.yaml \`main\` is the compiled program, \`dist/stacks/index.js\` (no ts-node anywhere). \`--dry-run\` renders the touched objects and writes nothing.`,
+    "",
+    `Floors, measured in the same run: \`node -e 0\` (${s(medianOf(nodeFloor, "cpuS"), 3)} s CPU, ${s(medianOf(nodeFloor, "wallS"), 3)} s wall); for promote and rollback, \`test/bench/promote-floor.ts\` in a fresh process: parse the stack file as a YAML document, edit the nodes a promote edits (two weights and the peak weight), validate the \`modelship:\` keys with \`parseFleetConfig\`, write the file, and synth a project whose stack file holds only the changed model (after the change) — modules loaded as the CLI loads them. The same floor serves rollback, whose edit is no larger. Targets from issue 18.`,
+    ...(r.buildNote ? ["", `Note: ${r.buildNote}.`] : []),
+    "",
+    "| command | models | CPU s | wall s | peak RSS MiB | floor | floor CPU s | ratio to floor (CPU) | target | met |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+    ...r.rows.map(
+      (row) =>
+        `| ${row.command} | ${row.models ?? "—"} | ${range(row.measured, "cpuS")} | ${range(row.measured, "wallS")} | ${s(medianOf(row.measured, "rssMb"), 0)} | ${row.floor.name} | ${s(medianOf(row.floor.measured, "cpuS"))} | ${ratio(row)} | ${row.target.text} | ${verdict(row)} |`,
+    ),
+    "",
+    ...flatness(r),
+    ...(quick ? ["", "(BENCH_QUICK=1: promote and rollback up to 100 models.)"] : []),
+    "",
+  ];
+}
+
+/** Whether promote's cost stays flat with the fleet: its CPU at the largest size measured over its CPU at 1 model, beside the floor's. */
+function flatness(r: CliResult): string[] {
+  const lines: string[] = [];
+  for (const command of ["`promote --dry-run`", "`rollback --dry-run`"]) {
+    const rows = r.rows.filter((x) => x.command === command && medianOf(x.measured, "cpuS") !== undefined);
+    if (rows.length < 2) continue;
+    const [a, b] = [rows[0], rows[rows.length - 1]];
+    const growth = medianOf(b.measured, "cpuS")! / medianOf(a.measured, "cpuS")!;
+    const floorGrowth = medianOf(b.floor.measured, "cpuS")! / medianOf(a.floor.measured, "cpuS")!;
+    lines.push(`${command}: from ${a.models} to ${b.models} models its CPU grows ×${growth.toFixed(2)} (the floor's ×${floorGrowth.toFixed(2)}).`);
+  }
+  return lines.length > 0 ? [lines.join(" ")] : [];
+}
