@@ -4,7 +4,7 @@ import type { Manifest } from "../kube";
 import { FLEET_DASHBOARD_NAME, modelLabels, MANAGED_BY, objectNames } from "../serving/labels";
 import { metricsContract, type MetricsContract } from "./contract";
 import { dashboardPath, fleetDashboard, modelDashboard } from "./dashboards";
-import { presetFor } from "./presets";
+import { presetFor, type PresetDef } from "./presets";
 import { modelshipPackage } from "./modelship-package";
 import { modelRuleGroups } from "./rules";
 import { runbookBaseUrl, type Env, type PackageSource } from "./runbooks";
@@ -111,8 +111,17 @@ export function trackRole(model: ModelConfig, track: (typeof COLOURS)[number]): 
 /** The fleet overview dashboard. */
 export function fleetMonitoringObjects(models: readonly ModelConfig[], ctx: MonitoringContext): Manifest[] {
   const labels = { "app.kubernetes.io/name": "modelship", "app.kubernetes.io/component": "monitoring", "app.kubernetes.io/managed-by": MANAGED_BY };
+  // The board reads a contract's namespace and available signals only, which the preset decides:
+  // one contract per preset serves every model using it (a few presets for 1,000 models).
+  const byPreset = new Map<PresetDef, MetricsContract>();
+  const contractFor = (model: ModelConfig): MetricsContract => {
+    const preset = presetFor(model.monitoring);
+    let contract = byPreset.get(preset);
+    if (!contract) byPreset.set(preset, (contract = metricsContract(preset, { namespace: ctx.namespace, model: model.name })));
+    return contract;
+  };
   const dashboard = fleetDashboard({
-    models: models.map((model) => ({ model, contract: contractOf(model, ctx.namespace) })),
+    models: models.map((model) => ({ model, contract: contractFor(model) })),
     stack: ctx.stack,
     namespace: ctx.namespace,
     recordedWeights: ctx.settings.recordWeights,

@@ -6,12 +6,17 @@ import { RECORD } from "../rules";
 import { ROUTE_WEIGHT_RECORD } from "../weights";
 import { assemble, base, graph, tableOf, TRACK, TRACKS, type Json, type Series } from "./build";
 import { fleetDashboardTitle, fleetDashboardUid } from "./identity";
+import type { MetricsContract } from "../contract";
 import type { ModelDashboardArgs } from "./model";
 import { configuredWeight, trackInfo } from "./model";
 import { firingAlerts } from "./signals";
 
 export interface FleetDashboardArgs {
-  models: Pick<ModelDashboardArgs, "contract" | "model">[];
+  /**
+   * Each model's namespace and the signals its preset offers: the board queries every model's
+   * recorded series at once, so it reads nothing else of a model's contract (typed so).
+   */
+  models: { model: ModelDashboardArgs["model"]; contract: Pick<MetricsContract, "available"> & { scope: Pick<MetricsContract["scope"], "namespace"> } }[];
   /** The Pulumi stack: its name is in the dashboard's uid and title. */
   stack: string;
   /** The fleet's namespace (the models' namespaces when not given). */
