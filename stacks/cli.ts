@@ -110,8 +110,8 @@ function failureClasses() {
   return {
     StackNameError: (require("../components/config/stack-keys") as typeof import("../components/config/stack-keys")).StackNameError,
     ConfigError: (require("../components/config/validate") as typeof import("../components/config/validate")).ConfigError,
-    StackFileError: (require("./stackfile") as typeof import("./stackfile")).StackFileError,
-    RolloutRefusal: (require("./rollout") as typeof import("./rollout")).RolloutRefusal,
+    StackFileError: (require("./stackfile/file") as typeof import("./stackfile/file")).StackFileError,
+    RolloutRefusal: (require("./rollout/state") as typeof import("./rollout/state")).RolloutRefusal,
   };
 }
 
@@ -139,7 +139,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   try {
     const args = parseArgs(rest, { ...command.options, "project-dir": false });
     if (args.positional.length > 0) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
-    const { findProjectDir } = require("./stackfile") as typeof import("./stackfile");
+    const { findProjectDir } = require("./stackfile/file") as typeof import("./stackfile/file");
     const projectDir = findProjectDir(args.optional("project-dir") ?? io.cwd);
     return await command.load()({ args, projectDir, print: io.out, progress: io.err });
   } catch (e) {

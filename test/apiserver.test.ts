@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { ROUTER_DEFINITIONS, type RouterName } from "../components/routing";
-import { synthesize, type KubeObject } from "../stacks/synth";
+import { synthesize, type KubeObject } from "../stacks/render/synth";
 import { apiServerProblems, MAX_OBJECT_BYTES } from "./apiserver";
 import { compareQuantity, parseCidr, parseQuantity } from "./apiserver/formats";
 import { clone, fixtureConfig, STACKS, synthFixture, tempProject } from "./helpers";

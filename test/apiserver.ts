@@ -5,7 +5,7 @@
 // Gateway API objects need nothing here: their CRD OpenAPI carries the hostname, header name and
 // sectionName patterns and lengths, and @kubernetes-models/gateway-api enforces them
 // (test/apiserver.test.ts proves it).
-import type { KubeObject } from "../stacks/synth";
+import type { KubeObject } from "../stacks/render/synth";
 import { bytes } from "./apiserver/formats";
 import { checkData, checkDeployment, checkHpa, checkIngress, checkNetworkPolicy, checkPdb, checkService } from "./apiserver/kinds";
 import { checkDestinationRule, checkVirtualService } from "./apiserver/istio";

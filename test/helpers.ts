@@ -2,9 +2,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { modelshipKeys } from "../stacks/config";
-import { readProject, readStackConfig } from "../stacks/stackfile";
-import { synthesize, type KubeObject, type SynthResult } from "../stacks/synth";
+import { modelshipKeys } from "../stacks/stackfile/config";
+import { readProject, readStackConfig } from "../stacks/stackfile/file";
+import { synthesize, type KubeObject, type SynthResult } from "../stacks/render/synth";
 
 export const ROOT = path.resolve(__dirname, "..");
 /**

@@ -1,7 +1,7 @@
 // Upstream schemas for every kind the program renders. The model packages are ES modules;
 // they are loaded with import(). The versions are pinned to ones that support every Node.js
 // version package.json states (test/engines.test.ts), see modelModule for what that costs.
-import type { KubeObject } from "../stacks/synth";
+import type { KubeObject } from "../stacks/render/synth";
 
 type ModelClass = new (o: unknown) => { validate(): void };
 

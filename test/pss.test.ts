@@ -1,7 +1,7 @@
 // The PSS "restricted" check (test/pss.ts) must be able to fail: each control, broken on a copy
 // of a rendered Deployment, is reported.
 import { strict as assert } from "assert";
-import { synthesize } from "../stacks/synth";
+import { synthesize } from "../stacks/render/synth";
 import { canaryConfig } from "./fixtures/canary";
 import { find, tempProject } from "./helpers";
 import { restrictedViolations } from "./pss";

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 // The text synth shows for a `secure:` value: a leaf module of the CLI's, with no imports, so the
 // loader can tell synth's masked view of a secret from a plain value.
-import { SECRET_PLACEHOLDER } from "../../stacks/placeholders";
+import { SECRET_PLACEHOLDER } from "../../stacks/render/placeholders";
 import type { FleetConfig } from "./schema";
 import { misspeltNamespaceWarnings, modelshipKeys, stackFileName } from "./stack-keys";
 import { CONFIG_NAMESPACE, ConfigError, keyPath, parseFleetConfig } from "./validate";

@@ -36,7 +36,7 @@ export class ModelFleet extends pulumi.ComponentResource {
     super("modelship:serving:ModelFleet", name, {}, opts);
 
     // The fleet-wide objects, computed once by the pure function the CLI also uses to tell what a
-    // one-model change touches outside that model (stacks/touched.ts).
+    // one-model change touches outside that model (stacks/render/touched.ts).
     const own = fleetObjects(config, pulumi.getStack());
     let ns: k8s.core.v1.Namespace | undefined;
     if (own.namespace) {

@@ -3,8 +3,8 @@
 // write — a reviewable commit that `pulumi up` then applies. Fail closed: if any model cannot be
 // assessed (Prometheus down, a bad answer), nothing is written and the exit code is 3.
 import { assessModel, decide, GateConfigError, PrometheusError, redactUrl, type AdvanceAction, type Assessment } from "../gate";
-import { applyCommand, RolloutRefusal, rolloutPhase, type ModelState, type RolloutCommand } from "../rollout";
-import { findModel, modelState } from "../stackedit";
+import { applyCommand, RolloutRefusal, rolloutPhase, type ModelState, type RolloutCommand } from "../rollout/state";
+import { findModel, modelState } from "../stackfile/edit";
 import { prometheusOption, printAssessment } from "./analyze";
 import { readStack, runStackMutation, type ModelEdit } from "./mutate";
 import { ADVANCE_EXIT, UsageError, type CommandContext } from "./types";

@@ -1,8 +1,8 @@
 import { assessModel, GateConfigError, PrometheusError, prometheusBaseUrl, redactUrl, VERDICT_EXIT, type Assessment, type SignalReport } from "../gate";
 import { formatQuantile } from "../../components/monitoring/quantile";
-import { rolloutPhase } from "../rollout";
-import { findModel, fleetOfDocument, loadStackDocument, modelState } from "../stackedit";
-import { readProject, StackFileError } from "../stackfile";
+import { rolloutPhase } from "../rollout/state";
+import { findModel, fleetOfDocument, loadStackDocument, modelState } from "../stackfile/edit";
+import { readProject, StackFileError } from "../stackfile/file";
 import { PROMETHEUS_ENV } from "./help";
 import { UsageError, type CommandContext } from "./types";
 

@@ -3,14 +3,14 @@
 // the schema, show the config diff and the objects it touches, then write the stack file
 // atomically, only if nobody changed it meanwhile, and optionally run the update.
 import type { Colour, FleetConfig } from "../../components/config";
-import { touched, type ObjectChanges } from "../objectdiff";
-import { refuseWhatThePackWould } from "../policy";
-import { PulumiUnavailable, runPulumi } from "../pulumi";
-import { applyCommand, edits, rolloutPhase, type ModelState, type RolloutCommand, type RolloutPhase } from "../rollout";
-import { editModels, findModel, fleetOfDocument, loadStackDocument, modelState, type StackDocument } from "../stackedit";
-import { readProject, replaceFileIfUnchanged, type StackConfig } from "../stackfile";
-import { unifiedDiff } from "../textdiff";
-import { touchedObjects } from "../touched";
+import { touched, type ObjectChanges } from "../render/objectdiff";
+import { refuseWhatThePackWould } from "../rollout/policy";
+import { PulumiUnavailable, runPulumi } from "./pulumi";
+import { applyCommand, edits, rolloutPhase, type ModelState, type RolloutCommand, type RolloutPhase } from "../rollout/state";
+import { editModels, findModel, fleetOfDocument, loadStackDocument, modelState, type StackDocument } from "../stackfile/edit";
+import { readProject, replaceFileIfUnchanged, type StackConfig } from "../stackfile/file";
+import { unifiedDiff } from "../stackfile/textdiff";
+import { touchedObjects } from "../render/touched";
 import { EXIT, UsageError, type Args, type CommandContext } from "./types";
 
 export interface MutationResult {
@@ -187,7 +187,7 @@ export async function runStackMutation(
     report.diff = unifiedDiff(file.text, plan.text, file.name);
     out.print("");
     out.print(report.diff);
-    // Only the changed models are rendered, plus the fleet-wide objects (stacks/touched.ts).
+    // Only the changed models are rendered, plus the fleet-wide objects (stacks/render/touched.ts).
     const { changes, rendered } = await touchedObjects(ctx.projectDir, stack, current, plan.proposed, ctx.progress);
     report.touched = changes;
     report.rendered = "wholeFleet" in rendered ? { wholeFleet: true, why: rendered.why } : { models: rendered.models };

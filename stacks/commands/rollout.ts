@@ -1,7 +1,7 @@
 // release, promote, rollback, undo, retire: one reviewable stack-file edit each.
 import { execFileSync } from "child_process";
 import * as os from "os";
-import { candidateColour, nothingToRollBack, qualityShortfalls, type RolloutCommand } from "../rollout";
+import { candidateColour, nothingToRollBack, qualityShortfalls, type RolloutCommand } from "../rollout/state";
 import { runMutation } from "./mutate";
 import { UsageError, type CommandContext } from "./types";
 

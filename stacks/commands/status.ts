@@ -1,10 +1,10 @@
 import type { QualityCheck, QualityGateState, QualityOverride } from "../../components/config/quality";
 import { ROUTERS } from "../../components/routing/capabilities";
 import { planCapacity } from "../../components/serving/capacity";
-import { candidateColour, describeNextPromotion, nextPromotion, rolloutPhase, stepOf, trackQualityGate, type ModelState, type NextPromotion, type RolloutPhase } from "../rollout";
-import { fleetOfDocument, loadStackDocument, modelState } from "../stackedit";
-import { readProject, StackFileError } from "../stackfile";
-import { table } from "../render";
+import { candidateColour, describeNextPromotion, nextPromotion, rolloutPhase, stepOf, trackQualityGate, type ModelState, type NextPromotion, type RolloutPhase } from "../rollout/state";
+import { fleetOfDocument, loadStackDocument, modelState } from "../stackfile/edit";
+import { readProject, StackFileError } from "../stackfile/file";
+import { table } from "../render/files";
 import type { CommandContext } from "./types";
 
 /** The candidate's quality gate as status reports it; null while the candidate is retired. */

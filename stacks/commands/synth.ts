@@ -1,8 +1,8 @@
 import * as path from "path";
-import { parseStackRef } from "../config";
-import { checkRenderTarget, summaryTable, writeObjects } from "../render";
-import { listStacks, readProject } from "../stackfile";
-import { assertModelshipProgram, synthesize } from "../synth";
+import { parseStackRef } from "../stackfile/config";
+import { checkRenderTarget, summaryTable, writeObjects } from "../render/files";
+import { listStacks, readProject } from "../stackfile/file";
+import { assertModelshipProgram, synthesize } from "../render/synth";
 import type { CommandContext } from "./types";
 
 export async function synthCommand(ctx: CommandContext): Promise<number> {

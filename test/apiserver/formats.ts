@@ -1,7 +1,7 @@
 // String formats the API server checks, written from the Go validators they mirror. Each
 // returns the problem in words, or undefined when the value is acceptable.
 import { BlockList, isIP } from "net";
-import { SECRET_PLACEHOLDER } from "../../stacks/placeholders";
+import { SECRET_PLACEHOLDER } from "../../stacks/render/placeholders";
 
 /** A value synth cannot know (an unknown or a secret placeholder): opaque, never judged. */
 export const opaque = (v: unknown) => typeof v === "string" && (v.includes("[known after apply:") || v.includes(SECRET_PLACEHOLDER) || v === "[secret]");

@@ -1,5 +1,5 @@
 // Object metadata and label selectors: what every kind shares.
-import type { KubeObject } from "../../stacks/synth";
+import type { KubeObject } from "../../stacks/render/synth";
 import { bytes, dns1035Label, dns1123Label, dns1123Subdomain, labelValue, opaque, qualifiedName } from "./formats";
 
 /** Collects problems, each prefixed `${kind} ${namespace}/${name}: <field path>: `. */

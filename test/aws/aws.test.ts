@@ -6,8 +6,8 @@ import { dockerBuildPaths } from "../../components/image";
 import { ConfigError, parseFleetConfig } from "../../components/config";
 import { POLICIES } from "../../policies/policies";
 import { programPaths } from "../../stacks/paths";
-import { SECRET_PLACEHOLDER } from "../../stacks/stackfile";
-import { synthesize, type RegisteredResource, type SynthResult } from "../../stacks/synth";
+import { SECRET_PLACEHOLDER } from "../../stacks/stackfile/file";
+import { synthesize, type RegisteredResource, type SynthResult } from "../../stacks/render/synth";
 import { clone, find, FIXTURE, ROOT, fixtureConfig, synthFixture, tempProject } from "../helpers";
 
 const of = (r: SynthResult, type: string) => r.resources.filter((x) => x.type === type);

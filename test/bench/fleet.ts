@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import type { RouterName } from "../../components/routing/capabilities";
-import { YAML_FORMAT } from "../../stacks/stackfile";
+import { YAML_FORMAT } from "../../stacks/stackfile/file";
 import { ROOT } from "../helpers";
 import { ROUTER_SETTINGS } from "../stacks/blast";
 

@@ -18,7 +18,7 @@ const NAMESPACE = "modelship:";
 async function main() {
   const [stackFile, copy, index, oneModelDir] = process.argv.slice(2);
   const { parseFleetConfig } = require(path.join(DIST, "components", "config", "validate.js")) as typeof import("../../components/config/validate");
-  const { synthesize } = require(path.join(DIST, "stacks", "synth.js")) as typeof import("../../stacks/synth");
+  const { synthesize } = require(path.join(DIST, "stacks", "render", "synth.js")) as typeof import("../../stacks/render/synth");
 
   const doc = YAML.parseDocument(fs.readFileSync(stackFile, "utf8"));
   const tracks = ["config", `${NAMESPACE}models`, Number(index), "tracks"];

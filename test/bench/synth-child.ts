@@ -15,7 +15,7 @@ import * as path from "path";
 import type * as Pulumi from "@pulumi/pulumi";
 import type * as Kubernetes from "@pulumi/kubernetes";
 import type { Manifest } from "../../components/kube";
-import type { RegisteredResource } from "../../stacks/synth";
+import type { RegisteredResource } from "../../stacks/render/synth";
 
 const DIST = path.join(__dirname, "..", "..", "dist");
 
@@ -129,7 +129,7 @@ async function main() {
   const usage = () => ({ maxRssMb: process.resourceUsage().maxRSS / 1024, processCpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 });
   if (mode === "modelship") {
     const load = phase(() => {
-      const synth = require(path.join(DIST, "stacks", "synth.js")) as typeof import("../../stacks/synth");
+      const synth = require(path.join(DIST, "stacks", "render", "synth.js")) as typeof import("../../stacks/render/synth");
       // The program synthesize() runs (Pulumi.yaml main), loaded here so its modules count as loading.
       require(path.join(DIST, "stacks", "index.js"));
       loadProviderClasses(require("@pulumi/kubernetes"));

@@ -7,8 +7,8 @@ import * as YAML from "yaml";
 import { ConfigError, parseFleetConfig } from "../../components/config";
 import { main } from "../../stacks/cli";
 import { EXIT } from "../../stacks/commands/types";
-import { StackFileError } from "../../stacks/stackfile";
-import { synthesize, type KubeObject, type SynthResult } from "../../stacks/synth";
+import { StackFileError } from "../../stacks/stackfile/file";
+import { synthesize, type KubeObject, type SynthResult } from "../../stacks/render/synth";
 import { apiServerProblems } from "../apiserver";
 import { FLEETS } from "../fixtures/fleets";
 import { tempProject } from "../helpers";
@@ -42,7 +42,7 @@ export function rejectionProblems(e: unknown, stackFile = STACK_FILE): string[] 
   return [...new Set(out)];
 }
 
-// Stack-file limits (stacks/stackfile.ts INPUT_LIMITS): a config the schema takes may still be
+// Stack-file limits (stacks/stackfile/file.ts INPUT_LIMITS): a config the schema takes may still be
 // one no stack file can hold, which synth refuses with one line before the schema sees it.
 const STACK_FILE_LIMIT = /: (nested more than \d+ deep|expected at most [\d,]+ characters, got \d+|expected a finite number)/;
 

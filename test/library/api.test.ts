@@ -7,7 +7,7 @@ import * as ts from "typescript";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, fleetConfigFromStack, ModelFleet, ModelServing, parseFleetConfig, type ModelInput } from "../../components";
-import { synthesize, type KubeObject } from "../../stacks/synth";
+import { synthesize, type KubeObject } from "../../stacks/render/synth";
 import { canaryConfig } from "../fixtures/canary";
 import { ROOT, tempProject } from "../helpers";
 

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { PRESET_NAMES, RECORD } from "../../components/monitoring";
 import { TGI_DURATION_BUCKETS } from "../../components/monitoring/presets";
 import { dashboardPath, dashboardUid } from "../../components/monitoring/dashboards";
-import { synthesize, type SynthResult } from "../../stacks/synth";
+import { synthesize, type SynthResult } from "../../stacks/render/synth";
 import { validateObject } from "../kube-schemas";
 import { byKind, clone, find, fixtureConfig, STACKS, synthFixture, tempProject } from "../helpers";
 import { checkRules } from "./promtool";

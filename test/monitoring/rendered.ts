@@ -9,7 +9,7 @@ import { PRESETS, presetFor, type PresetDef } from "../../components/monitoring/
 import type { RuleGroup } from "../../components/monitoring/rules";
 import { RUNTIMES, SERVER_NAMES } from "../../components/serving/runtimes";
 import { objectNames } from "../../components/serving/labels";
-import { synthesize, type KubeObject, type SynthResult } from "../../stacks/synth";
+import { synthesize, type KubeObject, type SynthResult } from "../../stacks/render/synth";
 import { clone, fixtureConfig, synthFixture, tempProject } from "../helpers";
 
 /** One model's rules as rendered, and what the series generator needs to know about it. */

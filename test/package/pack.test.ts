@@ -83,7 +83,7 @@ describe("npm package (npm pack)", function () {
     assert.deepEqual(expected.filter((f) => !names.has(f)), [], "built but not packed");
     const extra = [...names].filter((p) => /^dist\/(components|stacks)\//.test(p) && !expected.includes(p));
     assert.deepEqual(extra, [], "packed without a source (a stale dist/?)");
-    // The policy modules the CLI imports (stacks/policy.ts): each one a source of policies/.
+    // The policy modules the CLI imports (stacks/rollout/policy.ts): each one a source of policies/.
     for (const p of [...names].filter((n) => n.startsWith("dist/policies/"))) {
       assert.ok(fs.existsSync(path.join(ROOT, p.replace(/^dist\//, "").replace(/(\.d\.ts|\.js)$/, ".ts"))), p);
     }

@@ -15,7 +15,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
-import { unknownValue, type RegisteredResource } from "../../stacks/synth";
+import { unknownValue, type RegisteredResource } from "../../stacks/render/synth";
 import { ROOT } from "../helpers";
 
 export const PACK_DIR = path.join(ROOT, "policies");

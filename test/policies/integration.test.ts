@@ -7,7 +7,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { POLICIES } from "../../policies/policies";
-import type { RegisteredResource } from "../../stacks/synth";
+import type { RegisteredResource } from "../../stacks/render/synth";
 import { clone, synthFixture } from "../helpers";
 import { PACK_DIR, startPolicyPack, type ConfigFile, type Diagnostic, type EnforcementLevel, type PackInfo, type PolicyPackProcess } from "./analyzer";
 

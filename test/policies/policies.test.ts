@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { POLICIES } from "../../policies/policies";
-import type { RegisteredResource } from "../../stacks/synth";
+import type { RegisteredResource } from "../../stacks/render/synth";
 import { clone, synthFixture } from "../helpers";
 
 type Json = Record<string, any>;

@@ -4,8 +4,8 @@ import { strict as assert } from "assert";
 import { ConfigError, parseFleetConfig, type Colour, type FleetConfig, type ModelConfig } from "../../components/config";
 import { ROUTER_DEFINITIONS, type RouterName } from "../../components/routing";
 import type { Manifest } from "../../components/kube";
-import { applyCommand, candidateColour, type ModelState, type RolloutCommand } from "../../stacks/rollout";
-import { modelState } from "../../stacks/stackedit";
+import { applyCommand, candidateColour, type ModelState, type RolloutCommand } from "../../stacks/rollout/state";
+import { modelState } from "../../stacks/stackfile/edit";
 import { clone, fixtureConfig } from "../helpers";
 
 const PROD = "Pulumi.production.yaml";

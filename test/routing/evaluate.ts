@@ -3,7 +3,7 @@
 // "does the public route serve /metrics?" or "does this cookie keep the user on green?".
 import type { Colour } from "../../components/config/schema";
 import type { RouterName } from "../../components/routing";
-import type { KubeObject } from "../../stacks/synth";
+import type { KubeObject } from "../../stacks/render/synth";
 
 export interface Request {
   host: string;

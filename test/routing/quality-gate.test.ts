@@ -3,8 +3,8 @@
 // touches no routing object and a rollback stays one object.
 import { strict as assert } from "assert";
 import { ROUTER_DEFINITIONS, ROUTER_NAMES, routeObjectsOf, type RouterName } from "../../components/routing";
-import type { KubeObject } from "../../stacks/synth";
-import type { RolloutCommand } from "../../stacks/rollout";
+import type { KubeObject } from "../../stacks/render/synth";
+import type { RolloutCommand } from "../../stacks/rollout/state";
 import { walk } from "../stacks/blast";
 
 const GATE = "modelship.io/quality-gate";

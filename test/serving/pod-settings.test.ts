@@ -1,7 +1,7 @@
 // Issue 15, part 2: the pod settings users reach for, rendered as the API server and PSS
 // "restricted" accept them, rejected by key path when they would break either.
 import { strict as assert } from "assert";
-import { synthesize, type KubeObject, type SynthResult } from "../../stacks/synth";
+import { synthesize, type KubeObject, type SynthResult } from "../../stacks/render/synth";
 import { apiServerProblems } from "../apiserver";
 import { canaryConfig, configProblems } from "../fixtures/canary";
 import { byKind, find, tempProject } from "../helpers";

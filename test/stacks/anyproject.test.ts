@@ -10,7 +10,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { main, type Io } from "../../stacks/cli";
 import { EXIT } from "../../stacks/commands/types";
-import { synthesize } from "../../stacks/synth";
+import { synthesize } from "../../stacks/render/synth";
 import { canaryConfig } from "../fixtures/canary";
 import { find, ROOT } from "../helpers";
 
@@ -40,10 +40,10 @@ function project(files: Record<string, string>): string {
 
 /** A TypeScript program of the user's own that builds the fleet with the library's loader of the `modelship:` keys. */
 const OWN_PROGRAM_TS = `import { ModelFleet } from ${mod("components/serving")};
-import { loadFleetConfig } from ${mod("stacks/config")};
+import { fleetConfigFromStack } from ${mod("components/config")};
 
 export = async () => {
-  const config = loadFleetConfig();
+  const config = fleetConfigFromStack();
   const fleet = new ModelFleet("ml", { config });
   return { environment: config.environment, namespace: fleet.namespace, models: fleet.models.map((m) => m.summary) };
 };
@@ -52,10 +52,10 @@ export = async () => {
 /** The same in JavaScript. */
 const OWN_PROGRAM_JS = `"use strict";
 const { ModelFleet } = require(${mod("components/serving")});
-const { loadFleetConfig } = require(${mod("stacks/config")});
+const { fleetConfigFromStack } = require(${mod("components/config")});
 
 module.exports = async () => {
-  const config = loadFleetConfig();
+  const config = fleetConfigFromStack();
   const fleet = new ModelFleet("ml", { config });
   return { environment: config.environment, namespace: fleet.namespace, models: fleet.models.map((m) => m.summary) };
 };

@@ -2,11 +2,11 @@
 // after (shared by the tests and the benchmark report).
 import * as YAML from "yaml";
 import { ROUTER_DEFINITIONS, type RouterName } from "../../components/routing";
-import { diffObjects, touched } from "../../stacks/objectdiff";
-import { applyCommand, edits, type ModelState, type RolloutCommand } from "../../stacks/rollout";
-import { applyEdits, fleetOfText, modelState } from "../../stacks/stackedit";
-import { readProject, YAML_FORMAT } from "../../stacks/stackfile";
-import { synthesize, type SynthResult } from "../../stacks/synth";
+import { diffObjects, touched } from "../../stacks/render/objectdiff";
+import { applyCommand, edits, type ModelState, type RolloutCommand } from "../../stacks/rollout/state";
+import { applyEdits, fleetOfText, modelState } from "../../stacks/stackfile/edit";
+import { readProject, YAML_FORMAT } from "../../stacks/stackfile/file";
+import { synthesize, type SynthResult } from "../../stacks/render/synth";
 import { clone, FIXTURE, fixtureConfig } from "../helpers";
 
 const project = readProject(FIXTURE);

@@ -6,7 +6,7 @@ import { ROUTER_NAMES, type RouterName } from "../../components/routing";
 import { main, type Io } from "../../stacks/cli";
 import { readStack, runStackMutation } from "../../stacks/commands/mutate";
 import { Args, EXIT } from "../../stacks/commands/types";
-import { rolloutPhase } from "../../stacks/rollout";
+import { rolloutPhase } from "../../stacks/rollout/state";
 import { clone, FIXTURE, ROOT, fixtureConfig, tempProject } from "../helpers";
 import { abort, lifecycle, startText, walk } from "./blast";
 

@@ -3,7 +3,7 @@
 // (the SDK's runtime/config.js reads both from the environment). Only the resource monitor is
 // mocked; nothing here calls setAllConfig. Prints what was registered, or the program's error.
 import * as pulumi from "@pulumi/pulumi";
-import { providerCall, providerOutputs } from "../../stacks/placeholders";
+import { providerCall, providerOutputs } from "../../stacks/render/placeholders";
 
 const isSecret = (v: any) => v !== null && typeof v === "object" && v[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
 /** Inputs as the engine would store them: secrets wrapped, everything else as is. */

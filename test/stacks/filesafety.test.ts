@@ -8,8 +8,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { main, type Io } from "../../stacks/cli";
 import { EXIT, UsageError } from "../../stacks/commands/types";
-import { checkRenderTarget, RENDER_MARKER, writeObjects } from "../../stacks/render";
-import { parseStackDocument, replaceFileIfUnchanged, stackDocumentText, YAML_FORMAT } from "../../stacks/stackfile";
+import { checkRenderTarget, RENDER_MARKER, writeObjects } from "../../stacks/render/files";
+import { parseStackDocument, replaceFileIfUnchanged, stackDocumentText, YAML_FORMAT } from "../../stacks/stackfile/file";
 import { FIXTURE, ROOT, fixtureConfig, tempProject } from "../helpers";
 
 function capture(cwd: string): Io & { stdout: string[]; stderr: string[]; text(): string } {

@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
 import { ROUTER_DEFINITIONS, routeObjectsOf, type RouterName } from "../../components/routing";
 import { LABEL } from "../../components/serving/labels";
-import { SECRET_PLACEHOLDER } from "../../stacks/stackfile";
-import { synthesize, type KubeObject, type SynthResult } from "../../stacks/synth";
+import { SECRET_PLACEHOLDER } from "../../stacks/stackfile/file";
+import { synthesize, type KubeObject, type SynthResult } from "../../stacks/render/synth";
 import { validateObject } from "../kube-schemas";
 import { byKind, clone, find, selects, fixtureConfig, STACKS, synthFixture, tempProject } from "../helpers";
 

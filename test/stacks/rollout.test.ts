@@ -4,10 +4,10 @@ import * as YAML from "yaml";
 import { ConfigError } from "../../components/config";
 import { ROUTERS } from "../../components/routing/capabilities";
 import { nextStep, planCapacity, share } from "../../components/serving/capacity";
-import { applyCommand, candidateColour, describeNextPromotion, edits, nextPromotion, RolloutRefusal, rolloutPhase, stepOf, type ModelState, type RolloutCommand } from "../../stacks/rollout";
-import { applyEdits, fleetOfText, modelState, type StackDocument } from "../../stacks/stackedit";
-import { YAML_FORMAT, readProject } from "../../stacks/stackfile";
-import { diffLines } from "../../stacks/textdiff";
+import { applyCommand, candidateColour, describeNextPromotion, edits, nextPromotion, RolloutRefusal, rolloutPhase, stepOf, type ModelState, type RolloutCommand } from "../../stacks/rollout/state";
+import { applyEdits, fleetOfText, modelState, type StackDocument } from "../../stacks/stackfile/edit";
+import { YAML_FORMAT, readProject } from "../../stacks/stackfile/file";
+import { diffLines } from "../../stacks/stackfile/textdiff";
 import { clone, FIXTURE, fixtureConfig } from "../helpers";
 
 const project = readProject(FIXTURE);

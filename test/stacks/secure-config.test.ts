@@ -4,9 +4,9 @@
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { secretPlacement } from "../../stacks/config";
-import { SECRET_PLACEHOLDER } from "../../stacks/stackfile";
-import { synthesize } from "../../stacks/synth";
+import { secretPlacement } from "../../stacks/stackfile/config";
+import { SECRET_PLACEHOLDER } from "../../stacks/stackfile/file";
+import { synthesize } from "../../stacks/render/synth";
 import { find, ROOT, tempProject } from "../helpers";
 
 const PLAINTEXT = "hf_plaintext_token_value";

@@ -8,9 +8,9 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { parseFleetConfig } from "../../components/config";
-import { modelshipKeys } from "../../stacks/config";
-import { listStacks, readProject, readStackConfig } from "../../stacks/stackfile";
-import { assertModelshipProgram, synthesize } from "../../stacks/synth";
+import { modelshipKeys } from "../../stacks/stackfile/config";
+import { listStacks, readProject, readStackConfig } from "../../stacks/stackfile/file";
+import { assertModelshipProgram, synthesize } from "../../stacks/render/synth";
 import { ROOT } from "../helpers";
 
 /** The checks every shipped stack passes, whatever models it holds. */

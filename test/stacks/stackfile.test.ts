@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { lockFileOf, replaceFileIfUnchanged, StackFileError, withFileLock } from "../../stacks/stackfile";
+import { lockFileOf, replaceFileIfUnchanged, StackFileError, withFileLock } from "../../stacks/stackfile/file";
 
 const scratch = () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "modelship-lock-"));

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { main, type Io } from "../../stacks/cli";
 import { EXIT } from "../../stacks/commands/types";
-import { RENDER_MARKER } from "../../stacks/render";
+import { RENDER_MARKER } from "../../stacks/render/files";
 import { clone, fixtureConfig, tempProject } from "../helpers";
 
 function capture(cwd: string): Io & { stdout: string[]; stderr: string[]; text(): string; json(): any } {

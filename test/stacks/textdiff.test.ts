@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { diffLines, unifiedDiff, type DiffLine } from "../../stacks/textdiff";
+import { diffLines, unifiedDiff, type DiffLine } from "../../stacks/stackfile/textdiff";
 
 /** Length of a longest common subsequence by the textbook table: the minimality reference. */
 function lcsLength(a: readonly string[], b: readonly string[]): number {

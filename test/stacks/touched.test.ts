@@ -1,4 +1,4 @@
-// The objects a change touches, found by rendering only the changed models (stacks/touched.ts),
+// The objects a change touches, found by rendering only the changed models (stacks/render/touched.ts),
 // are exactly what rendering the whole fleet before and after reports: on every router, for every
 // rollout command, for several models at once, and for a change that reaches a fleet-wide object.
 // Where the shortcut cannot vouch for itself, it renders the whole fleet.
@@ -8,12 +8,12 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { ROUTER_NAMES, type RouterName } from "../../components/routing";
 import { planMutation, type ModelEdit, type StackSnapshot } from "../../stacks/commands/mutate";
-import { diffObjects, type ObjectChanges } from "../../stacks/objectdiff";
-import type { RolloutCommand } from "../../stacks/rollout";
-import { fleetOfDocument, fleetOfText } from "../../stacks/stackedit";
-import { parseStackDocument, readProject, stackConfigFromText } from "../../stacks/stackfile";
-import { synthesize, type KubeObject } from "../../stacks/synth";
-import { touchedObjects, type StackState, type TouchedObjects } from "../../stacks/touched";
+import { diffObjects, type ObjectChanges } from "../../stacks/render/objectdiff";
+import type { RolloutCommand } from "../../stacks/rollout/state";
+import { fleetOfDocument, fleetOfText } from "../../stacks/stackfile/edit";
+import { parseStackDocument, readProject, stackConfigFromText } from "../../stacks/stackfile/file";
+import { synthesize, type KubeObject } from "../../stacks/render/synth";
+import { touchedObjects, type StackState, type TouchedObjects } from "../../stacks/render/touched";
 import { FIXTURE, ROOT } from "../helpers";
 import { abort, lifecycle, startText } from "./blast";
 

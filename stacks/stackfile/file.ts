@@ -3,9 +3,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { parseStackRef, stackFileName, StackNameError } from "../components/config/stack-keys";
-import { escapeControl } from "../components/config/validate";
-import { SECRET_PLACEHOLDER } from "./placeholders";
+import { parseStackRef, stackFileName, StackNameError } from "../../components/config/stack-keys";
+import { escapeControl } from "../../components/config/validate";
+import { SECRET_PLACEHOLDER } from "../render/placeholders";
 
 export { SECRET_PLACEHOLDER };
 

@@ -4,12 +4,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { pathToFileURL } from "url";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../components/config";
-import type { ModelSummary } from "../components/serving";
-import { parseStackRef, withConfigWarnings } from "./config";
+import { ConfigError } from "../../components/config";
+import type { ModelSummary } from "../../components/serving";
+import { parseStackRef, withConfigWarnings } from "../stackfile/config";
 import { providerCall, providerOutputs, unknownValue } from "./placeholders";
-import { readProject, readStackConfig, SECRET_PLACEHOLDER, StackFileError, type Project, type StackConfig } from "./stackfile";
-import { escapeControl } from "../components/config/validate";
+import { readProject, readStackConfig, SECRET_PLACEHOLDER, StackFileError, type Project, type StackConfig } from "../stackfile/file";
+import { escapeControl } from "../../components/config/validate";
 
 export interface RegisteredResource {
   urn: string;
@@ -79,7 +79,8 @@ function setRootDirectory(dir: string | undefined): string | undefined {
 }
 
 /** Where modelship's own code lives (source or compiled): an error thrown there is modelship's defect. */
-const OWN_DIRS = [path.resolve(__dirname), path.resolve(__dirname, "..", "components"), path.resolve(__dirname, "..", "policies")];
+// This file is stacks/render/synth.{ts,js}: stacks/ (the CLI), components/ and policies/ are modelship's.
+const OWN_DIRS = [path.resolve(__dirname, ".."), path.resolve(__dirname, "..", "..", "components"), path.resolve(__dirname, "..", "..", "policies")];
 const within = (file: string, dir: string) => {
   const rel = path.relative(dir, file);
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));

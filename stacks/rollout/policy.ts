@@ -2,11 +2,11 @@
 // would stop on, the CLI refuses. The rules are the pack's own functions, never restated here.
 import * as fs from "fs";
 import * as path from "path";
-import { enforcementLevel } from "../policies/enforcement";
-import { offStepWeights, productionWeightOnStep } from "../policies/route-weights";
-import { parseStackRef } from "../components/config/stack-keys";
-import { RolloutRefusal, type ModelState } from "./rollout";
-import { StackFileError } from "./stackfile";
+import { enforcementLevel } from "../../policies/enforcement";
+import { offStepWeights, productionWeightOnStep } from "../../policies/route-weights";
+import { parseStackRef } from "../../components/config/stack-keys";
+import { RolloutRefusal, type ModelState } from "./state";
+import { StackFileError } from "../stackfile/file";
 
 /**
  * The pack's config for a stack, as the workflows pass it (`policyPackConfigs:

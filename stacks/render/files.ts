@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { UsageError } from "./commands/types";
+import { UsageError } from "../commands/types";
 import type { KubeObject, StackOutputs } from "./synth";
 
 /** `<kind>-<namespace>-<name>.yaml`; cluster-scoped objects use `_cluster` (never a namespace name). */

@@ -6,13 +6,13 @@
 // registers them from. Whenever that shortcut cannot be shown to hold for this program and
 // config, the whole fleet is rendered before and after instead; both give the same answer
 // (test/stacks/touched.test.ts compares them on every router and command).
-import type { FleetConfig } from "../components/config/schema";
-import type { Manifest } from "../components/kube";
-import { fleetObjectList, fleetObjects } from "../components/serving/fleet-objects";
-import { CONFIG_NAMESPACE, parseFleetConfig } from "../components/config/validate";
-import { modelshipKeys, parseStackRef } from "../components/config/stack-keys";
+import type { FleetConfig } from "../../components/config/schema";
+import type { Manifest } from "../../components/kube";
+import { fleetObjectList, fleetObjects } from "../../components/serving/fleet-objects";
+import { CONFIG_NAMESPACE, parseFleetConfig } from "../../components/config/validate";
+import { modelshipKeys, parseStackRef } from "../../components/config/stack-keys";
 import { diffObjects, objectKey, type ObjectChanges } from "./objectdiff";
-import type { StackConfig } from "./stackfile";
+import type { StackConfig } from "../stackfile/file";
 import { synthesize, type SynthResult } from "./synth";
 
 /** The config key the models list is under, as the program reads it (namespaced). */

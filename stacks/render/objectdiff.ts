@@ -1,5 +1,5 @@
 // Which Kubernetes objects a change touches: two renders compared object by object (pure).
-import type { Manifest } from "../components/kube";
+import type { Manifest } from "../../components/kube";
 
 export interface ObjectChanges {
   added: string[];

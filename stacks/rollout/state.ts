@@ -1,8 +1,8 @@
 // The rollout state machine (pure): release, promote, rollback, undo and retire as changes to
 // one model's config. Every change is a small edit of the stack file that `pulumi up` applies.
-import { qualityGate, qualityShortfalls as shortfallsOf, type QualityGate, type QualityOverride } from "../components/config/quality";
-import { otherColour, type Colour } from "../components/config/schema";
-import { nextStep, provisionedStep, reachedWeight as reached } from "../components/serving/capacity";
+import { qualityGate, qualityShortfalls as shortfallsOf, type QualityGate, type QualityOverride } from "../../components/config/quality";
+import { otherColour, type Colour } from "../../components/config/schema";
+import { nextStep, provisionedStep, reachedWeight as reached } from "../../components/serving/capacity";
 
 export interface TrackState {
   version: string;

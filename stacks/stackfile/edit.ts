@@ -2,11 +2,11 @@
 // file's comments, key order and formatting (the yaml library's Document API).
 import * as fs from "fs";
 import type * as YAML from "yaml";
-import type { FleetConfig, ModelConfig } from "../components/config/schema";
-import { misspeltNamespaceWarnings, modelshipKeys, stackFileName } from "../components/config/stack-keys";
-import { CONFIG_NAMESPACE, parseFleetConfig } from "../components/config/validate";
-import type { Edit, ModelState } from "./rollout";
-import { parseStackDocument, stackConfigFromDocument, stackConfigFromText, stackDocumentText, stackFilePath, StackFileError, type Project, type StackConfig } from "./stackfile";
+import type { FleetConfig, ModelConfig } from "../../components/config/schema";
+import { misspeltNamespaceWarnings, modelshipKeys, stackFileName } from "../../components/config/stack-keys";
+import { CONFIG_NAMESPACE, parseFleetConfig } from "../../components/config/validate";
+import type { Edit, ModelState } from "../rollout/state";
+import { parseStackDocument, stackConfigFromDocument, stackConfigFromText, stackDocumentText, stackFilePath, StackFileError, type Project, type StackConfig } from "./file";
 
 export interface StackDocument {
   project: Project;
