@@ -6,8 +6,12 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildDist, childEnv, CLI, compileChild } from "./compiled";
+import { buildDist, childEnv, compileChild, DIST } from "./compiled";
 import { CANARY_STEPS, fleetConfig, modelName, projectWith } from "./fleet";
+
+
+/** The published `modelship`: the compiled launcher package.json `bin` names. */
+const CLI = path.join(DIST, "stacks", "bin", "modelship.js");
 
 export interface Usage {
   cpuS: number;

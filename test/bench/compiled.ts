@@ -11,7 +11,8 @@ import * as ts from "typescript";
 import { ROOT } from "../helpers";
 
 export const DIST = path.join(ROOT, "dist");
-export const CLI = path.join(DIST, "stacks", "bin", "modelship.js");
+/** What a build that worked has emitted: the CLI (test/bench/cli.ts runs its launcher) and the library. */
+const EMITTED = [path.join(DIST, "stacks", "cli.js"), path.join(DIST, "components", "index.js")];
 
 let built: { ok: boolean; note?: string } | undefined;
 
@@ -23,7 +24,8 @@ export function buildDist(log: (line: string) => void): { ok: boolean; note?: st
   if (built) return built;
   log("npm run build...");
   const r = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
-  if (!fs.existsSync(CLI)) throw new Error(`npm run build produced no ${path.relative(ROOT, CLI)}: ${(r.stdout + r.stderr).slice(-2000)}`);
+  const missing = EMITTED.find((f) => !fs.existsSync(f));
+  if (missing) throw new Error(`npm run build produced no ${path.relative(ROOT, missing)}: ${(r.stdout + r.stderr).slice(-2000)}`);
   built = r.status === 0 ? { ok: true } : { ok: false, note: `npm run build exited ${r.status} (type errors; JavaScript emitted anyway): ${r.stdout.split("\n").filter((l) => /error TS/.test(l)).slice(0, 3).join("; ")}` };
   if (built.note) log(built.note);
   return built;

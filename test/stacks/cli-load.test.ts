@@ -98,7 +98,7 @@ describe("modelship CLI: a failed Pulumi run, recognised without the SDK", () =>
     assert.equal(isPulumiRunError(new pulumi.RunError("program failed")), true);
   });
 
-  const run = async (argv: string[], cwd = ROOT) => {
+  const run = async (argv: string[], cwd = FIXTURE) => {
     const err: string[] = [];
     const io: Io = { out: () => {}, err: (l) => err.push(l), cwd };
     const code = await main(argv, io);
