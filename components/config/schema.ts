@@ -41,7 +41,7 @@ const MAX_MODEL_NAME = 45;
 /**
  * Models in one stack. No object grows with their number any more (the fleet dashboard queries the
  * recorded series of every model at once, so its size is the same for 1 model or 1,000); the cap
- * is the largest fleet measured (BENCHMARKS.md: synth, promote, status at 1,000 models). A larger
+ * is the largest fleet measured (BENCHMARKS.md: synth, promote and rollback at 1,000 models). A larger
  * fleet splits into stacks, one namespace each.
  */
 export const MAX_MODELS = 1000;

@@ -40,6 +40,8 @@ export class ModelFleet extends pulumi.ComponentResource {
     const own = fleetObjects(config, pulumi.getStack());
     let ns: k8s.core.v1.Namespace | undefined;
     if (own.namespace) {
+      // The typed class sets apiVersion and kind itself and takes metadata and spec from the args
+      // (@pulumi/kubernetes core/v1/namespace.js): the manifest's own apiVersion and kind agree.
       ns = new k8s.core.v1.Namespace(config.namespace, own.namespace as k8s.core.v1.NamespaceArgs, { parent: this });
       this.namespace = ns.metadata.name;
     } else {

@@ -13,6 +13,9 @@ export const LABEL = {
 
 export const MANAGED_BY = "modelship";
 
+/** ModelServing's resource type: every object of one model is registered under it (the CLI finds a model's objects by it). */
+export const MODEL_SERVING_TYPE = "modelship:serving:ModelServing";
+
 /**
  * On autoscalers: the weight (percent) the track's capacity is sized for. Policies hold full
  * tracks (100) to the production replica floor, not a canary candidate sized for its step.

@@ -7,7 +7,7 @@ import { ModelImage, type ProgramPaths } from "../image";
 import { modelMonitoringObjects, Monitoring, monitoringContext, routeWeightRule } from "../monitoring";
 import { ingressPeers, ModelRoute, ROUTER_DEFINITIONS, ROUTERS } from "../routing";
 import { planCapacity, type TrackCapacity } from "./capacity";
-import { modelLabels } from "./labels";
+import { MODEL_SERVING_TYPE, modelLabels } from "./labels";
 import { envSecretName, networkPolicySpec, referencedSecrets } from "./manifests";
 import { ServingTrack } from "./track";
 
@@ -71,7 +71,7 @@ export class ModelServing extends pulumi.ComponentResource {
     const namespaceIsOutput = args.namespace !== undefined && typeof args.namespace !== "string";
     const plainNamespace = typeof args.namespace === "string" ? args.namespace : undefined;
     const { model, fleet } = servingConfig(source, { model: args.model, fleet: args.fleet, namespace: plainNamespace, namespaceIsOutput }, pulumi.getStack());
-    super("modelship:serving:ModelServing", name, {}, opts);
+    super(MODEL_SERVING_TYPE, name, {}, opts);
     const namespace = !namespaceIsOutput
       ? fleet.namespace
       : pulumi.output(args.namespace!).apply((ns) => {

@@ -45,7 +45,8 @@ export interface SynthResult {
 
 export { unknownValue };
 
-const isKube = (type: string) => type.startsWith("kubernetes:") && !type.startsWith("kubernetes:index:");
+/** A Kubernetes object's resource type (not the provider, `kubernetes:index:`). */
+export const isKube = (type: string) => type.startsWith("kubernetes:") && !type.startsWith("kubernetes:index:");
 
 function mockId(args: pulumi.runtime.MockResourceArgs): string {
   if (isKube(args.type)) {

@@ -9,16 +9,15 @@
 import type { FleetConfig } from "../../components/config/schema";
 import type { Manifest } from "../../components/kube";
 import { fleetObjectList, fleetObjects } from "../../components/serving/fleet-objects";
+import { MODEL_SERVING_TYPE } from "../../components/serving/labels";
 import { CONFIG_NAMESPACE, parseFleetConfig } from "../../components/config/validate";
 import { modelshipKeys, parseStackRef } from "../../components/config/stack-keys";
 import { diffObjects, objectKey, type ObjectChanges } from "./objectdiff";
 import type { StackConfig } from "../stackfile/file";
-import { synthesize, type SynthResult } from "./synth";
+import { isKube, synthesize, type SynthResult } from "./synth";
 
 /** The config key the models list is under, as the program reads it (namespaced). */
 const MODELS_KEY = `${CONFIG_NAMESPACE}:models`;
-/** The component each model's objects are registered under (components/serving/model.ts). */
-const MODEL_COMPONENT = "modelship:serving:ModelServing";
 
 export interface StackState {
   /** What Pulumi hands the program. */
@@ -50,7 +49,8 @@ function canonical(v: unknown): string {
 export function changedModels(before: StackConfig, after: StackConfig): { indices: number[]; models: { before: unknown[]; after: unknown[] } } | { why: string } {
   const keys = new Set([...Object.keys(before.config), ...Object.keys(after.config)]);
   for (const k of keys) if (k !== MODELS_KEY && before.config[k] !== after.config[k]) return { why: `the change edits ${k}, not only models` };
-  if (canonical([...before.secretKeys].sort()) !== canonical([...after.secretKeys].sort())) return { why: "the change edits which keys are secret" };
+  const secret = (c: StackConfig) => [...c.secretKeys].sort().join("\n");
+  if (secret(before) !== secret(after)) return { why: "the change edits which keys are secret" };
   const list = (c: StackConfig): unknown[] | undefined => {
     const text = c.config[MODELS_KEY];
     if (text === undefined) return undefined;
@@ -89,14 +89,14 @@ function partition(r: SynthResult): { ofModels: Manifest[]; others: Manifest[] }
     const known = underModel.get(urn);
     if (known !== undefined) return known;
     const res = byUrn.get(urn);
-    const answer = !!res && (res.type === MODEL_COMPONENT || isUnderModel(res.parent));
+    const answer = !!res && (res.type === MODEL_SERVING_TYPE || isUnderModel(res.parent));
     underModel.set(urn, answer);
     return answer;
   };
   const ofModels: Manifest[] = [];
   const others: Manifest[] = [];
   for (const x of r.resources) {
-    if (!x.type.startsWith("kubernetes:") || x.type.startsWith("kubernetes:index:")) continue;
+    if (!isKube(x.type)) continue;
     (isUnderModel(x.parent) ? ofModels : others).push(x.inputs as Manifest);
   }
   return { ofModels, others };

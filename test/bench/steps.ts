@@ -10,7 +10,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { parseFleetConfig, type Colour, type FleetConfig, type ModelConfig } from "../../components/config";
 import type { Manifest } from "../../components/kube";
-import { fleetMonitoringObjects, modelMonitoringObjects, monitoringContext, routeWeightRule, type MonitoringContext } from "../../components/monitoring/manifests";
+import { modelMonitoringObjects, monitoringContext, routeWeightRule, type MonitoringContext } from "../../components/monitoring/manifests";
+import { fleetObjectList, fleetObjects } from "../../components/serving/fleet-objects";
 import { ROUTER_DEFINITIONS, ingressPeers } from "../../components/routing";
 import { ROUTERS } from "../../components/routing/capabilities";
 import { planCapacity } from "../../components/serving/capacity";
@@ -34,7 +35,7 @@ export const STEPS = [
   { id: "manifests.serving", what: "manifests, serving: both tracks' Deployment, HPA, PDB, Service, ServiceAccount and the NetworkPolicy (`components/serving/manifests.ts`, `planCapacity`)" },
   { id: "manifests.routing", what: "manifests, routing: the router's objects and the route's weight record (`ROUTER_DEFINITIONS[router].objects`, `routeWeightRule`)" },
   { id: "manifests.monitoring", what: "manifests, monitoring: each model's ServiceMonitor, PrometheusRule and dashboard (`modelMonitoringObjects`)" },
-  { id: "manifests.fleet", what: "manifests, fleet: the namespace and the fleet dashboard (`fleetMonitoringObjects`)" },
+  { id: "manifests.fleet", what: "manifests, fleet: the namespace and the fleet dashboard (`fleetObjects`)" },
   { id: "diff.objects", what: "diff, objects: `diffObjects` of the fleet's objects before and after one model's promote" },
   { id: "write", what: "write: `writeObjects` of every object into a fresh directory" },
   { id: "diff.text", what: "diff, text: `unifiedDiff` of the stack file before and after one model's promote" },
@@ -50,23 +51,6 @@ export interface StepResult {
   size?: string;
   skipped?: string;
 }
-
-/** The namespace the fleet creates, as ModelFleet registers it. */
-const namespaceObject = (fleet: FleetConfig): Manifest => ({
-  apiVersion: "v1",
-  kind: "Namespace",
-  metadata: {
-    name: fleet.namespace,
-    labels: {
-      "app.kubernetes.io/managed-by": MANAGED_BY,
-      "modelship.io/environment": fleet.environment,
-      "pod-security.kubernetes.io/enforce": "restricted",
-      "pod-security.kubernetes.io/enforce-version": "latest",
-      "pod-security.kubernetes.io/warn": "restricted",
-      "pod-security.kubernetes.io/audit": "restricted",
-    },
-  },
-});
 
 /**
  * One model's serving objects as ServingTrack and ModelServing register them (components/serving/
@@ -105,10 +89,10 @@ function routingObjects(model: ModelConfig, fleet: FleetConfig, monitoring: Moni
 }
 
 /** Every object of the fleet, by the pure builders, in the order the program registers them. */
-export function fleetObjects(fleet: FleetConfig, stack: string): Manifest[] {
+export function everyObject(fleet: FleetConfig, stack: string): Manifest[] {
   const monitoring = monitoringContext(fleet, stack);
   const perModel = fleet.models.flatMap((m) => [...servingObjects(m, fleet), ...routingObjects(m, fleet, monitoring), ...(fleet.monitoring.enabled ? modelMonitoringObjects(m, monitoring) : [])]);
-  return [...(fleet.createNamespace ? [namespaceObject(fleet)] : []), ...perModel, ...(fleet.monitoring.enabled ? fleetMonitoringObjects(fleet.models, monitoring) : [])];
+  return [...perModel, ...fleetObjectList(fleetObjects(fleet, stack))];
 }
 
 /** The fleet config of `keys`, its models validated a hundred at a time (same fleet keys), then put together. */
@@ -195,8 +179,8 @@ export function runSteps(n: number, skip: ReadonlyMap<StepId, string>, emit: (r:
     step("manifests.serving", () => fleet.models.flatMap((m) => servingObjects(m, fleet)), (v) => `${v.length.toLocaleString("en-US")} objects`);
     step("manifests.routing", () => fleet.models.flatMap((m) => routingObjects(m, fleet, monitoring)), (v) => `${v.length.toLocaleString("en-US")} objects`);
     step("manifests.monitoring", () => fleet.models.flatMap((m) => modelMonitoringObjects(m, monitoring)), (v) => `${v.length.toLocaleString("en-US")} objects`);
-    step("manifests.fleet", () => [namespaceObject(fleet), ...fleetMonitoringObjects(fleet.models, monitoring)], (v) => `${v.length} objects`);
-    const before = fleetObjects(fleet, "bench");
+    step("manifests.fleet", () => fleetObjectList(fleetObjects(fleet, "bench")), (v) => `${v.length} objects`);
+    const before = everyObject(fleet, "bench");
     const editedKeys = modelshipKeys(stackConfigFromText(project, name, edited).config);
     let afterFleet: FleetConfig;
     try {
@@ -204,7 +188,7 @@ export function runSteps(n: number, skip: ReadonlyMap<StepId, string>, emit: (r:
     } catch {
       afterFleet = validatedInParts(editedKeys, name);
     }
-    const after = fleetObjects(afterFleet, "bench");
+    const after = everyObject(afterFleet, "bench");
     step("diff.objects", () => diffObjects(before, after), (c) => `${before.length.toLocaleString("en-US")} objects, ${c.changed.length + c.added.length + c.removed.length} touched`);
     step("write", () => writeObjects(out, before as KubeObject[]), (names) => `${names.length.toLocaleString("en-US")} files`);
     step("diff.text", () => unifiedDiff(text, edited, name), (d) => `${lines.toLocaleString("en-US")} lines, ${d.split("\n").length} diff lines`);
@@ -218,7 +202,7 @@ export function runSteps(n: number, skip: ReadonlyMap<StepId, string>, emit: (r:
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
-/** Whether fleetObjects builds exactly what synth renders (compared as data, at a few models of both shapes). */
+/** Whether everyObject builds exactly what synth renders (compared as data, at a few models of both shapes). */
 export async function checkFleetObjects(): Promise<string> {
   const canonical = (v: unknown): unknown =>
     Array.isArray(v) ? v.map(canonical) : v !== null && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().flatMap((k) => ((v as Record<string, unknown>)[k] === undefined ? [] : [[k, canonical((v as Record<string, unknown>)[k])]]))) : v;
@@ -230,7 +214,7 @@ export async function checkFleetObjects(): Promise<string> {
       const rendered = (await synthesize(dir, "bench")).objects;
       const project = readProject(dir);
       const fleet = parseFleetConfig(modelshipKeys(stackConfigFromText(project, "Pulumi.bench.yaml", fs.readFileSync(path.join(dir, "Pulumi.bench.yaml"), "utf8")).config), "Pulumi.bench.yaml");
-      const [a, b] = [rendered, fleetObjects(fleet, "bench")].map((os) => new Map(os.map((o) => [`${o.kind} ${o.metadata.name}`, JSON.stringify(canonical(o))])));
+      const [a, b] = [rendered, everyObject(fleet, "bench")].map((os) => new Map(os.map((o) => [`${o.kind} ${o.metadata.name}`, JSON.stringify(canonical(o))])));
       compared += a.size;
       for (const k of new Set([...a.keys(), ...b.keys()])) if (a.get(k) !== b.get(k)) problems.push(k);
     } finally {
