@@ -3,9 +3,16 @@
 // which the workflows run too. In a checkout, stacks/bin/modelship.js runs it from source through
 // the project's ts-node (development). Keep this file's imports light: ../cli loads a command's
 // dependencies only when that command runs.
+import * as nodeModule from "module";
 import { main } from "../cli";
 import { loadTypeScriptOnDemand } from "./typescript";
 
+// Node >= 22.1 keeps V8's code for the modules a command loads (zod, yaml, ours) on disk and
+// reuses it while their source is unchanged: most of a short command like `status` is compiling
+// those modules. Node's docs ask a tool to call it without a directory, so NODE_COMPILE_CACHE can
+// move the cache and NODE_DISABLE_COMPILE_CACHE=1 turn it off; it never throws, it reports. Node 20
+// has no such API: there this is a no-op.
+(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 loadTypeScriptOnDemand();
 main(process.argv.slice(2))
   .then((code) => process.exit(code))
