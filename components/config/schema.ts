@@ -46,9 +46,11 @@ const MAX_MODEL_NAME = 45;
  */
 export const MAX_MODELS = 1000;
 export const MODEL_CONFIG_BYTES_MAX = 64 * 1024;
+/**
+ * One model's custom preset: its rules and panels repeat these selectors. There is no budget for
+ * the stack's presets together: the one fleet-wide object, the fleet dashboard, reads no selector.
+ */
 export const CUSTOM_PRESET_BYTES_MAX = 4 * 1024;
-/** The fleet dashboard repeats every model's selectors in one ConfigMap. */
-export const CUSTOM_PRESETS_BYTES_MAX = 64 * 1024;
 
 const track = z.strictObject({
   version: labelValue.min(1, { error: "expected a version, got an empty string" }),
@@ -613,17 +615,12 @@ export const fleetSchemaFor = (stack?: string) =>
     const owners = new Map<string, number>(FLEET_OBJECT_NAMES.map((o) => [`${o.kind}/${o.name}`, -1]));
     const secretBytes = Object.entries(fleet.secrets).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
     if (secretBytes > DATA_BYTES_MAX) issue(["secrets"], `expected at most ${DATA_BYTES_MAX / 1024} KiB of secrets (a Kubernetes Secret holds at most 1 MiB), got ${Math.ceil(secretBytes / 1024)} KiB`);
-    // Reported once, at the model that crosses the stack's budget.
-    let customBytes = 0;
     fleet.models.forEach((m, i) => {
       const at = (...p: (string | number)[]) => ["models", i, ...p];
       const bytes = Buffer.byteLength(JSON.stringify(m));
       if (bytes > MODEL_CONFIG_BYTES_MAX) issue(at(), `expected at most ${MODEL_CONFIG_BYTES_MAX / 1024} KiB of config for one model (its objects must fit the API server's 1.5 MiB), got ${Math.ceil(bytes / 1024)} KiB`);
       const custom = m.monitoring.custom && Buffer.byteLength(JSON.stringify(m.monitoring.custom));
       if (custom && custom > CUSTOM_PRESET_BYTES_MAX) issue(at("monitoring", "custom"), `expected at most ${CUSTOM_PRESET_BYTES_MAX / 1024} KiB (every alert rule and dashboard panel repeats these selectors), got ${Math.ceil(custom / 1024)} KiB`);
-      else if (custom && customBytes <= CUSTOM_PRESETS_BYTES_MAX && (customBytes += custom) > CUSTOM_PRESETS_BYTES_MAX) {
-        issue(at("monitoring", "custom"), `the stack's custom presets up to this one come to ${Math.ceil(customBytes / 1024)} KiB; at most ${CUSTOM_PRESETS_BYTES_MAX / 1024} KiB in all fit the fleet dashboard, one ConfigMap of at most 1 MiB`);
-      }
       const first = seen.get(m.name);
       if (first !== undefined) issue(at("name"), `duplicate model name "${m.name}" (also models[${first}])`);
       else {
