@@ -91,6 +91,33 @@ describe("modelship CLI: what a quick command loads", function () {
   });
 });
 
+describe("modelship CLI: Node's compile cache", () => {
+  it("the launcher turns it on before a command loads its modules, where Node has it (>= 22.1)", function () {
+    this.timeout(120_000);
+    // Node 20 has no module.enableCompileCache: a preload stands in for it and records, at the
+    // call, whether zod (which status loads) is loaded yet, so the call is seen to come first.
+    const preload = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "modelship-compile-cache-")), "preload.js");
+    fs.writeFileSync(
+      preload,
+      `const calls = [];
+require("module").enableCompileCache = (...args) => { calls.push({ args, zodLoaded: Object.keys(require.cache).some((m) => /[\\\\/]node_modules[\\\\/]zod[\\\\/]/.test(m)) }); return { status: 0 }; };
+process.on("exit", () => process.stderr.write("COMPILE_CACHE_CALLS " + JSON.stringify(calls) + "\\n"));
+`,
+    );
+    try {
+      const launcher = path.join(ROOT, "stacks", "bin", "modelship.js");
+      const r = spawnSync(process.execPath, ["-r", preload, launcher, "status", "--stack", "production", "--project-dir", FIXTURE], { encoding: "utf8", timeout: 110_000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /next promote:/);
+      const calls = JSON.parse(/COMPILE_CACHE_CALLS (.*)/.exec(r.stderr)![1]) as { args: unknown[]; zodLoaded: boolean }[];
+      // Called once, with no directory (so NODE_COMPILE_CACHE can move it), before zod loaded.
+      assert.deepEqual(calls, [{ args: [], zodLoaded: false }]);
+    } finally {
+      fs.rmSync(path.dirname(preload), { recursive: true, force: true });
+    }
+  });
+});
+
 describe("modelship CLI: a failed Pulumi run, recognised without the SDK", () => {
   it("isPulumiRunError agrees with the SDK's RunError.isInstance", () => {
     const samples: unknown[] = [new pulumi.RunError("program failed"), new Error("x"), null, undefined, "text", { __pulumiRunError: true }, { __pulumiRunError: "true" }, { __pulumiRunError: 1 }];
