@@ -41,7 +41,7 @@ const runs = ${JSON.stringify(RUNS)};
   const report = [];
   for (const r of runs) {
     const out = [];
-    const code = await cli.main(r.argv, { out: (l) => out.push(l), err: (l) => out.push(l), cwd: ${JSON.stringify(ROOT)} });
+    const code = await cli.main(r.argv, { out: (l) => out.push(l), err: (l) => out.push(l), cwd: ${JSON.stringify(FIXTURE)} });
     report.push({ name: r.name, code, output: out.join("\\n"), modules: Object.keys(require.cache) });
   }
   process.stdout.write(JSON.stringify(report));
@@ -60,7 +60,7 @@ describe("modelship CLI: what a quick command loads", function () {
   let report: RunReport[];
 
   before(() => {
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", CHILD], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20, timeout: 110_000 });
+    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", CHILD], { cwd: FIXTURE, encoding: "utf8", maxBuffer: 64 << 20, timeout: 110_000 });
     assert.equal(r.status, 0, r.stderr);
     report = JSON.parse(r.stdout);
   });
@@ -106,7 +106,7 @@ process.on("exit", () => process.stderr.write("COMPILE_CACHE_CALLS " + JSON.stri
     );
     try {
       const launcher = path.join(ROOT, "stacks", "bin", "modelship.js");
-      const r = spawnSync(process.execPath, ["-r", preload, launcher, "status", "--stack", "production", "--project-dir", FIXTURE], { encoding: "utf8", timeout: 110_000 });
+      const r = spawnSync(process.execPath, ["-r", preload, launcher, "status", "--stack", "production", "--project-dir", FIXTURE], { cwd: FIXTURE, encoding: "utf8", timeout: 110_000 });
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /next promote:/);
       const calls = JSON.parse(/COMPILE_CACHE_CALLS (.*)/.exec(r.stderr)![1]) as { args: unknown[]; zodLoaded: boolean }[];
