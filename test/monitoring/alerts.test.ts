@@ -205,6 +205,9 @@ const cases: Case[] = [
     alert: "ModelSignalAbsent",
     // Green's pods stop exposing model_loaded (a renamed metric): `for: 15m`.
     series: (n, f) => scraped(n, f, (g, from) => ({ ...g, missing: (metric, t) => t >= from && metric === "model_loaded" })),
+    // No traffic for the run's hour: the requests guard (a weighted track with no request series,
+    // `for: 1h`) fires by design once the hour is over, at minute 61 with the groups evaluated in
+    // file order (promtool.ts evalOrder); the run ends at 60.
     zero: (n) => scraped(n, undefined, (g) => g, 0),
     labels: { track: "green", severity: "warning", signal: "loaded", metric: "model_loaded" },
     within: [15, 16],

@@ -13,7 +13,7 @@ import { presetFor, type PresetDef } from "../../components/monitoring/presets";
 import { modelRuleGroups, type RuleGroup } from "../../components/monitoring/rules";
 import { parseQuantity } from "../../components/serving/quantity";
 import { hashSeed, Prng } from "../bench/sim-core";
-import { counter, gauge, noise, promtool, type Firing, type InputSeries } from "./promtool";
+import { counter, evalOrder, gauge, noise, promtool, type Firing, type InputSeries } from "./promtool";
 import type { Subject } from "./rendered";
 
 export const NS = "ml";
@@ -537,10 +537,12 @@ const LABEL = "modelship_scenario";
  * `fromMinute` on, for the firing alerts (Prometheus' ALERTS series, which promtool's rule
  * manager writes like Prometheus does) — expecting none, so promtool prints every one it got.
  */
-export function firingTestFile(scenarios: readonly Scenario[], o: { intervalSeconds: number; evalMinutes: number; fromMinute?: number }) {
+export function firingTestFile(scenarios: readonly Scenario[], o: { intervalSeconds: number; evalMinutes: number; fromMinute?: number; groupOrder?: string[] }) {
   return {
     rule_files: ["rules.yaml"],
     evaluation_interval: `${o.evalMinutes}m`,
+    // The groups in a fixed order at each evaluation (promtool.ts evalOrder says why).
+    ...(o.groupOrder ? { group_eval_order: o.groupOrder } : {}),
     tests: scenarios.map((s) => {
       const asks = [];
       for (let t = o.fromMinute ?? o.evalMinutes; t <= s.minutes; t += o.evalMinutes) {
@@ -607,7 +609,7 @@ export async function alertsFiring(
 ): Promise<Map<string, Firing[]>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "modelship-firing-"));
   fs.writeFileSync(path.join(dir, "rules.yaml"), YAML.stringify({ groups }));
-  const file = firingTestFile(scenarios, { intervalSeconds: o.intervalSeconds ?? SCRAPE_SECONDS, evalMinutes: o.evalMinutes ?? 1, fromMinute: o.fromMinute });
+  const file = firingTestFile(scenarios, { intervalSeconds: o.intervalSeconds ?? SCRAPE_SECONDS, evalMinutes: o.evalMinutes ?? 1, fromMinute: o.fromMinute, groupOrder: evalOrder(groups) });
   fs.writeFileSync(path.join(dir, "test.yaml"), YAML.stringify(file, { lineWidth: 0 }));
   const r = await promtoolTest(dir);
   const firings = parseFirings(r.output, scenarios.map((s) => s.name));
@@ -867,7 +869,7 @@ export async function queryAt(groups: readonly RuleGroup[], series: readonly Inp
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "modelship-query-"));
   fs.writeFileSync(path.join(dir, "rules.yaml"), YAML.stringify({ groups }));
   const asks = queries.map((q, i) => ({ expr: `label_replace(${q}, "modelship_query", "${i}", "", "")`, eval_time: `${minute}m`, exp_samples: [] }));
-  const test = { rule_files: ["rules.yaml"], evaluation_interval: "1m", tests: [{ interval: `${SCRAPE_SECONDS}s`, input_series: series, promql_expr_test: asks }] };
+  const test = { rule_files: ["rules.yaml"], evaluation_interval: "1m", group_eval_order: evalOrder(groups), tests: [{ interval: `${SCRAPE_SECONDS}s`, input_series: series, promql_expr_test: asks }] };
   fs.writeFileSync(path.join(dir, "test.yaml"), YAML.stringify(test, { lineWidth: 0 }));
   const r = await promtoolTest(dir);
   const failed = r.output.split("\n").find((l) => /, err: /.test(l));
