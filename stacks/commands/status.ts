@@ -108,8 +108,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
     ctx.print(JSON.stringify({ stack, file: file.name, models: report.map(({ state: _, ...r }) => r) }, null, 2));
     return 0;
   }
-  // One write for the whole report: a line at a time is a system call per line (a tenth of a
-  // second at 300 models).
+  // One write for the whole report, not a system call per line (about 0.03 s CPU at 300 models).
   const lines: string[] = [];
   for (const m of report) {
     lines.push(`${m.name} (${m.router}, steps ${m.steps.join(" > ")}): ${phaseLine(m.state, m.phase)}`);

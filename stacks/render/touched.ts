@@ -49,7 +49,7 @@ function canonical(v: unknown): string {
 export function changedModels(before: StackConfig, after: StackConfig): { indices: number[]; models: { before: unknown[]; after: unknown[] } } | { why: string } {
   const keys = new Set([...Object.keys(before.config), ...Object.keys(after.config)]);
   for (const k of keys) if (k !== MODELS_KEY && before.config[k] !== after.config[k]) return { why: `the change edits ${k}, not only models` };
-  const secret = (c: StackConfig) => [...c.secretKeys].sort().join("\n");
+  const secret = (c: StackConfig) => JSON.stringify([...c.secretKeys].sort());
   if (secret(before) !== secret(after)) return { why: "the change edits which keys are secret" };
   const list = (c: StackConfig): unknown[] | undefined => {
     const text = c.config[MODELS_KEY];
