@@ -1,7 +1,8 @@
 // The `cli` section of `npm run bench`: CPU seconds and wall time of the compiled CLI
 // (`node dist/stacks/bin/modelship.js`), each run a fresh process, against floors measured in the
-// same run: `node -e 0`, and for promote and rollback a floor child (test/bench/promote-floor.ts)
-// that parses, edits, validates and writes the stack file and renders just the changed model.
+// same run: `node -e 0`, and for promote, rollback, release and retire a floor child
+// (test/bench/promote-floor.ts) that parses, edits, validates and writes the stack file and
+// renders just the changed model.
 // With MODELSHIP_BENCH_NODE=<a Node.js >= 22.1 binary>, the short commands (`--help`, `status`)
 // are timed again on that Node, where the launcher's compile cache works (this machine's Node 20
 // has none).
@@ -138,6 +139,21 @@ export function cliBench(quick: boolean, log: (line: string) => void): CliResult
     }
     return f;
   };
+  const variants: string[] = [];
+  /** The fleet of n with model `index` in another state: its candidate retired (release starts there) or just rolled back (retire starts there). */
+  const variant = (n: number, config: Record<string, unknown>, index: number, state: "idle" | "rolled-back") => {
+    const changed = structuredClone(config);
+    const m = (changed.models as Record<string, any>[])[index];
+    m.tracks.blue.weight = 100;
+    m.tracks.green.weight = 0;
+    if (state === "idle") {
+      m.tracks.green.retired = true;
+      delete m.tracks.green.peakWeight;
+    } else m.tracks.green.rolledBack = true;
+    const d = projectWith(changed, "compiled", `${n}-${state}`);
+    variants.push(d);
+    return d;
+  };
   const statusArgs = (n: number) => [CLI, "status", "--stack", "bench", "--project-dir", fleet(n).dir];
   /** `--help`, `promote --help` and `status` at 1 and 300 models on one Node, each beside its floor. */
   const shortCommands = (node: NodeRun, label: string): CliRow[] => {
@@ -179,16 +195,25 @@ export function cliBench(quick: boolean, log: (line: string) => void): CliResult
       const copy = path.join(dir, "Pulumi.floor-written.yaml");
       const floor = { name: "parse, edit, validate, write + render the model", measured: m([floorJs, path.join(dir, "Pulumi.bench.yaml"), copy, String(index), one], `promote floor ${n}`) };
       fs.rmSync(one, { recursive: true, force: true });
-      for (const command of ["promote", "rollback"]) {
+      // promote and rollback start from the fleet as generated (the model mid-canary); release
+      // from a copy where the model's candidate is retired, retire from one where it was rolled back.
+      const release = ["--version", "1.2.0", "--image", `registry.example.com/${model}:1.2.0`, "--model-uri", `s3://models/${model}/1.2.0`];
+      const commands: { command: string; dir: () => string; extra?: string[] }[] = [
+        { command: "promote", dir: () => dir },
+        { command: "rollback", dir: () => dir },
+        { command: "release", dir: () => variant(n, config, index, "idle"), extra: release },
+        { command: "retire", dir: () => variant(n, config, index, "rolled-back") },
+      ];
+      for (const { command, dir: dirOf, extra = [] } of commands) {
         const label = `${command} --dry-run ${n}`;
-        const measured: Measured = stopped[command] ? { runs: [], note: stopped[command] } : m([CLI, command, "--stack", "bench", "--model", model, "--dry-run", "--project-dir", dir], label);
+        const measured: Measured = stopped[command] ? { runs: [], note: stopped[command] } : m([CLI, command, "--stack", "bench", "--model", model, ...extra, "--dry-run", "--project-dir", dirOf()], label);
         const cpu = medianOf(measured, "cpuS");
         if (!stopped[command] && (measured.note || (cpu !== undefined && cpu > budgetS))) stopped[command] = `not run: ${measured.note ? `it failed at ${n} models` : `${cpu!.toFixed(0)} s CPU at ${n} models`}`;
         rows.push({ command: `\`${command} --dry-run\``, models: n, measured, floor, target: { text: "≤ 1.5× floor", ratio: 1.5 } });
       }
     }
   } finally {
-    for (const f of fleets.values()) fs.rmSync(f.dir, { recursive: true, force: true });
+    for (const d of [...[...fleets.values()].map((f) => f.dir), ...variants]) fs.rmSync(d, { recursive: true, force: true });
   }
   return { rows, sizes, runs, otherNode, ...(build.note ? { buildNote: build.note } : {}) };
 }
@@ -232,13 +257,13 @@ export function cliMarkdown(r: CliResult, quick: boolean): string[] {
     "",
     `CPU seconds (user + system of the CLI's own process, from getrusage at its exit: \`test/bench/rusage.ts\`, preloaded with \`node -r\`; a parent can read no child's rusage in Node, and GNU time's 10 ms steps are too coarse for \`node -e 0\`) and wall seconds, median (min–max) of ${r.runs} runs (5 for \`--help\`), each a fresh \`node dist/stacks/bin/modelship.js\` after \`npm run build\`, as the published \`modelship\` runs. Fleets are generated (\`test/bench/fleet.ts\`): every model on the \`gateway-api\` router, mid-canary (green at 10 % of steps [10, 25, 50, 100]); the promoted or rolled-back model is the middle one; Pulumi.yaml \`main\` is the compiled program, \`dist/stacks/index.js\` (no ts-node anywhere). \`--dry-run\` renders the touched objects and writes nothing.`,
     "",
-    `Floors, measured in the same run: \`node -e 0\` (${s(medianOf(nodeFloor, "cpuS"), 3)} s CPU, ${s(medianOf(nodeFloor, "wallS"), 3)} s wall); for status, loading the modules it cannot do without (yaml, zod and \`dist/components/config/schema.js\`, which builds the zod schema) in \`node -e\`, without reading a file, after turning on the compile cache as the launcher does (a no-op on Node 20); for promote and rollback, \`test/bench/promote-floor.ts\` in a fresh process: parse the stack file as a YAML document, edit the nodes a promote edits (two weights and the peak weight), validate the \`modelship:\` keys with \`parseFleetConfig\`, write the file, and synth a project whose stack file holds only the changed model (after the change) — modules loaded as the CLI loads them. The same floor serves rollback, whose edit is no larger. Targets from issue 18.`,
+    `Floors, measured in the same run: \`node -e 0\` (${s(medianOf(nodeFloor, "cpuS"), 3)} s CPU, ${s(medianOf(nodeFloor, "wallS"), 3)} s wall); for status, loading the modules it cannot do without (yaml, zod and \`dist/components/config/schema.js\`, which builds the zod schema) in \`node -e\`, without reading a file, after turning on the compile cache as the launcher does (a no-op on Node 20); for the rollout commands, \`test/bench/promote-floor.ts\` in a fresh process: parse the stack file as a YAML document, edit the nodes a promote edits (two weights and the peak weight), validate the \`modelship:\` keys with \`parseFleetConfig\`, write the file, and synth a project whose stack file holds only the changed model (after the change) — modules loaded as the CLI loads them. The same floor serves rollback, release and retire, whose edits are no larger; release runs on a copy of the fleet where that model's candidate is retired, retire on one where it was just rolled back. Targets from issue 18.`,
     ...(r.buildNote ? ["", `Note: ${r.buildNote}.`] : []),
     "",
     ...table(r.rows),
     "",
     ...flatness(r),
-    ...(quick ? ["", "(BENCH_QUICK=1: promote and rollback up to 100 models.)"] : []),
+    ...(quick ? ["", "(BENCH_QUICK=1: promote, rollback, release and retire up to 100 models.)"] : []),
     "",
     ...otherNodeMarkdown(r.otherNode),
   ];
@@ -281,10 +306,10 @@ function table(rows: readonly CliRow[]): string[] {
   ];
 }
 
-/** Whether promote's cost stays flat with the fleet: its CPU at the largest size measured over its CPU at 1 model, beside the floor's. */
+/** Whether each rollout command's cost stays flat with the fleet: its CPU at the largest size measured over its CPU at 1 model, beside the floor's. */
 function flatness(r: CliResult): string[] {
   const lines: string[] = [];
-  for (const command of ["`promote --dry-run`", "`rollback --dry-run`"]) {
+  for (const command of ["`promote --dry-run`", "`rollback --dry-run`", "`release --dry-run`", "`retire --dry-run`"]) {
     const rows = r.rows.filter((x) => x.command === command && medianOf(x.measured, "cpuS") !== undefined);
     if (rows.length < 2) continue;
     const [a, b] = [rows[0], rows[rows.length - 1]];
