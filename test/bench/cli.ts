@@ -219,11 +219,11 @@ export function cliBench(quick: boolean, log: (line: string) => void): CliResult
 }
 
 /**
- * The short commands on a second Node. Each child gets a fresh TMPDIR, so the launcher's
+ * The short commands on a second Node. Its children share one fresh TMPDIR, so the launcher's
  * `enableCompileCache()` (no directory: Node's default, <os.tmpdir()>/node-compile-cache) starts
- * from an empty cache that no other run shares; the first run fills it, as a user's first command
- * after an install does, and is reported apart. NODE_COMPILE_CACHE is not set: it would turn the
- * cache on for every module whether or not the launcher asks.
+ * from an empty cache that only they fill; the first run fills it, as a user's first command after
+ * an install does, and is reported apart. NODE_COMPILE_CACHE is not set: it would turn the cache
+ * on for every module whether or not the launcher asks.
  */
 function otherNodeBench(other: BenchNode, short: (node: NodeRun, label: string) => CliRow[], first: (node: NodeRun) => Measured): OtherNodeResult {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "modelship-bench-node-"));
@@ -255,7 +255,7 @@ export function cliMarkdown(r: CliResult, quick: boolean): string[] {
   return [
     "## CLI response time",
     "",
-    `CPU seconds (user + system of the CLI's own process, from getrusage at its exit: \`test/bench/rusage.ts\`, preloaded with \`node -r\`; a parent can read no child's rusage in Node, and GNU time's 10 ms steps are too coarse for \`node -e 0\`) and wall seconds, median (min–max) of ${r.runs} runs (5 for \`--help\`), each a fresh \`node dist/stacks/bin/modelship.js\` after \`npm run build\`, as the published \`modelship\` runs. Fleets are generated (\`test/bench/fleet.ts\`): every model on the \`gateway-api\` router, mid-canary (green at 10 % of steps [10, 25, 50, 100]); the promoted or rolled-back model is the middle one; Pulumi.yaml \`main\` is the compiled program, \`dist/stacks/index.js\` (no ts-node anywhere). \`--dry-run\` renders the touched objects and writes nothing.`,
+    `CPU seconds (user + system of the CLI's own process, from getrusage at its exit: \`test/bench/rusage.ts\`, preloaded with \`node -r\`; a parent can read no child's rusage in Node, and GNU time's 10 ms steps are too coarse for \`node -e 0\`) and wall seconds, median (min–max) of ${r.runs} runs (5 for \`--help\`), each a fresh \`node dist/stacks/bin/modelship.js\` after \`npm run build\`, as the published \`modelship\` runs. Fleets are generated (\`test/bench/fleet.ts\`): every model on the \`gateway-api\` router, mid-canary (green at 10 % of steps [10, 25, 50, 100]); the model a rollout command changes is the middle one; Pulumi.yaml \`main\` is the compiled program, \`dist/stacks/index.js\` (no ts-node anywhere). \`--dry-run\` renders the touched objects and writes nothing.`,
     "",
     `Floors, measured in the same run: \`node -e 0\` (${s(medianOf(nodeFloor, "cpuS"), 3)} s CPU, ${s(medianOf(nodeFloor, "wallS"), 3)} s wall); for status, loading the modules it cannot do without (yaml, zod and \`dist/components/config/schema.js\`, which builds the zod schema) in \`node -e\`, without reading a file, after turning on the compile cache as the launcher does (a no-op on Node 20); for the rollout commands, \`test/bench/promote-floor.ts\` in a fresh process: parse the stack file as a YAML document, edit the nodes a promote edits (two weights and the peak weight), validate the \`modelship:\` keys with \`parseFleetConfig\`, write the file, and synth a project whose stack file holds only the changed model (after the change) — modules loaded as the CLI loads them. The same floor serves rollback, release and retire, whose edits are no larger; release runs on a copy of the fleet where that model's candidate is retired, retire on one where it was just rolled back. Targets from issue 18.`,
     ...(r.buildNote ? ["", `Note: ${r.buildNote}.`] : []),

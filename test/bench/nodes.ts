@@ -21,7 +21,7 @@ export function otherNode(): BenchNode | { note: string } {
   const file = process.env.MODELSHIP_BENCH_NODE;
   if (!file) return { note: "not measured: set MODELSHIP_BENCH_NODE to a Node.js >= 22.1 binary" };
   const r = spawnSync(file, ["-p", "process.version + ' ' + typeof require('module').enableCompileCache"], { encoding: "utf8", env: childEnv() });
-  if (r.error || r.status !== 0) return { note: `MODELSHIP_BENCH_NODE=${file} does not run: ${r.error?.message ?? (r.stderr ?? "").trim().split("\n")[0]}` };
+  if (r.error || r.status !== 0) return { note: `MODELSHIP_BENCH_NODE=${file} does not run: ${r.error?.message ?? ((r.stderr ?? "").trim().split("\n")[0] || `exit ${r.status ?? r.signal}`)}` };
   const [version, api] = r.stdout.trim().split(" ");
   return { path: file, version, compileCache: api === "function" };
 }
