@@ -11,22 +11,25 @@ export const objectKey = (o: Manifest) => `${o.kind} ${o.metadata.namespace ? `$
 
 /** Values JSON.stringify leaves out of an object and writes as null in an array. */
 const omitted = (v: unknown) => v === undefined || typeof v === "function" || typeof v === "symbol";
+/** An array element as JSON.stringify writes it: an omitted value is null. */
+const element = (v: unknown) => (omitted(v) ? null : v);
+
+/** An object JSON writes key by key; not one with a toJSON method, nor a boxed primitive, which JSON writes as its value. */
+const plainObject = (v: unknown): v is object =>
+  typeof v === "object" && v !== null && typeof (v as { toJSON?: unknown }).toJSON !== "function" && !(v instanceof Number || v instanceof String || v instanceof Boolean);
 
 /**
  * Whether JSON.stringify(x) === JSON.stringify(y), without building either string: compared in
  * place, key order included, as JSON would write them. Anything JSON writes its own way (a
- * toJSON method, a number that is not finite, a bigint's error) is left to JSON.stringify itself.
+ * toJSON method, a boxed primitive, a number that is not finite, a bigint's error) is left to
+ * JSON.stringify itself.
  */
 export function sameJson(x: unknown, y: unknown): boolean {
   if (x === y && (typeof x !== "number" || Number.isFinite(x))) return true;
-  const plain = (v: unknown): v is object => typeof v === "object" && v !== null && typeof (v as { toJSON?: unknown }).toJSON !== "function";
-  if (!plain(x) || !plain(y)) return JSON.stringify(x) === JSON.stringify(y);
+  if (!plainObject(x) || !plainObject(y)) return JSON.stringify(x) === JSON.stringify(y);
   if (Array.isArray(x) || Array.isArray(y)) {
     if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
-    for (let i = 0; i < x.length; i++) {
-      const [a, b] = [omitted(x[i]) ? null : x[i], omitted(y[i]) ? null : y[i]];
-      if (!sameJson(a, b)) return false;
-    }
+    for (let i = 0; i < x.length; i++) if (!sameJson(element(x[i]), element(y[i]))) return false;
     return true;
   }
   const [a, b] = [x as Record<string, unknown>, y as Record<string, unknown>];
