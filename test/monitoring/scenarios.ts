@@ -537,12 +537,12 @@ const LABEL = "modelship_scenario";
  * `fromMinute` on, for the firing alerts (Prometheus' ALERTS series, which promtool's rule
  * manager writes like Prometheus does) — expecting none, so promtool prints every one it got.
  */
-export function firingTestFile(scenarios: readonly Scenario[], o: { intervalSeconds: number; evalMinutes: number; fromMinute?: number; groupOrder?: string[] }) {
+export function firingTestFile(groups: readonly RuleGroup[], scenarios: readonly Scenario[], o: { intervalSeconds: number; evalMinutes: number; fromMinute?: number }) {
   return {
     rule_files: ["rules.yaml"],
     evaluation_interval: `${o.evalMinutes}m`,
     // The groups in a fixed order at each evaluation (promtool.ts evalOrder says why).
-    ...(o.groupOrder ? { group_eval_order: o.groupOrder } : {}),
+    group_eval_order: evalOrder(groups),
     tests: scenarios.map((s) => {
       const asks = [];
       for (let t = o.fromMinute ?? o.evalMinutes; t <= s.minutes; t += o.evalMinutes) {
@@ -609,7 +609,7 @@ export async function alertsFiring(
 ): Promise<Map<string, Firing[]>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "modelship-firing-"));
   fs.writeFileSync(path.join(dir, "rules.yaml"), YAML.stringify({ groups }));
-  const file = firingTestFile(scenarios, { intervalSeconds: o.intervalSeconds ?? SCRAPE_SECONDS, evalMinutes: o.evalMinutes ?? 1, fromMinute: o.fromMinute, groupOrder: evalOrder(groups) });
+  const file = firingTestFile(groups, scenarios, { intervalSeconds: o.intervalSeconds ?? SCRAPE_SECONDS, evalMinutes: o.evalMinutes ?? 1, fromMinute: o.fromMinute });
   fs.writeFileSync(path.join(dir, "test.yaml"), YAML.stringify(file, { lineWidth: 0 }));
   const r = await promtoolTest(dir);
   const firings = parseFirings(r.output, scenarios.map((s) => s.name));
