@@ -56,10 +56,7 @@ function runOnce(rusage: string, args: readonly string[], timeoutMs: number, nod
 }
 
 /** The Node.js a child runs on, and what its environment adds. */
-interface NodeRun {
-  path: string;
-  env: Record<string, string>;
-}
+type NodeRun = Pick<BenchNode, "path"> & { env: Record<string, string> };
 const ownNode: NodeRun = { path: thisNode.path, env: {} };
 
 function measure(rusage: string, args: readonly string[], runs: number, timeoutMs: number, log: (line: string) => void, label: string, node: NodeRun = ownNode): Measured {
@@ -185,7 +182,7 @@ export function cliBench(quick: boolean, log: (line: string) => void): CliResult
     otherNode =
       "note" in other
         ? { ...otherNode, note: other.note }
-        : otherNodeBench(other, (node, label) => shortCommands(node, label), (node) => measure(rusage, statusArgs(1), 1, timeoutMs, log, `${other.version} first run, empty cache: status 1`, node));
+        : otherNodeBench(other, shortCommands, (node) => measure(rusage, statusArgs(1), 1, timeoutMs, log, `${other.version} first run, empty cache: status 1`, node));
     const stopped: Record<string, string | undefined> = {};
     for (const n of sizes) {
       const { dir, config } = fleet(n);
