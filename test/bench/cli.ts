@@ -10,7 +10,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildDist, childEnv, compileChild, DIST } from "./compiled";
+import { buildDist, childEnv, compileChild, DIST, EXTRA_CA_CERTS } from "./compiled";
 import { CANARY_STEPS, fleetConfig, modelName, projectWith } from "./fleet";
 import { otherNode as secondNode, thisNode, type BenchNode } from "./nodes";
 
@@ -154,7 +154,7 @@ export function cliBench(quick: boolean, log: (line: string) => void): CliResult
   const statusArgs = (n: number) => [CLI, "status", "--stack", "bench", "--project-dir", fleet(n).dir];
   /** `--help`, `promote --help` and `status` at 1 and 300 models on one Node, each beside its floor. */
   const shortCommands = (node: NodeRun, label: string): CliRow[] => {
-    const on = (args: readonly string[], what: string, n = runs) => measure(rusage, args, n, timeoutMs, log, `${label}${what}`, node);
+    const on = (args: readonly string[], what: string, n = runs, env: Record<string, string> = {}) => measure(rusage, args, n, timeoutMs, log, `${label}${what}`, { ...node, env: { ...node.env, ...env } });
     const nodeFloor = { name: "`node -e 0`", measured: on(["-e", "0"], "node -e 0", cheapRuns) };
     // What status cannot do without: the libraries it parses and validates with and modelship's
     // config schema (built at load), loaded alone, without reading a file — with the compile
@@ -172,6 +172,8 @@ export function cliBench(quick: boolean, log: (line: string) => void): CliResult
         floor: statusFloor,
         target: n === 1 ? { text: "≤ 0.3 s", cpuS: 0.3 } : { text: "≤ 1 s", cpuS: 1 },
       })),
+      // What this machine's environment adds to every start (see EXTRA_CA_CERTS): not modelship's.
+      ...(EXTRA_CA_CERTS ? [{ command: "`node -e 0` with NODE_EXTRA_CA_CERTS", measured: on(["-e", "0"], "node -e 0 with NODE_EXTRA_CA_CERTS", cheapRuns, { NODE_EXTRA_CA_CERTS: EXTRA_CA_CERTS }), floor: nodeFloor, target: { text: "— (this machine's environment)" } }] : []),
     ];
   };
   const rows: CliRow[] = [];
@@ -255,6 +257,10 @@ export function cliMarkdown(r: CliResult, quick: boolean): string[] {
     `CPU seconds (user + system of the CLI's own process, from getrusage at its exit: \`test/bench/rusage.ts\`, preloaded with \`node -r\`; a parent can read no child's rusage in Node, and GNU time's 10 ms steps are too coarse for \`node -e 0\`) and wall seconds, median (min–max) of ${r.runs} runs (5 for \`--help\`), each a fresh \`node dist/stacks/bin/modelship.js\` after \`npm run build\`, as the published \`modelship\` runs. Fleets are generated (\`test/bench/fleet.ts\`): every model on the \`gateway-api\` router, mid-canary (green at 10 % of steps [10, 25, 50, 100]); the model a rollout command changes is the middle one; Pulumi.yaml \`main\` is the compiled program, \`dist/stacks/index.js\` (no ts-node anywhere). \`--dry-run\` renders the touched objects and writes nothing.`,
     "",
     `Floors, measured in the same run: \`node -e 0\` (${s(medianOf(nodeFloor, "cpuS"), 3)} s CPU, ${s(medianOf(nodeFloor, "wallS"), 3)} s wall); for status, loading the modules it cannot do without (yaml, zod and \`dist/components/config/schema.js\`, which builds the zod schema) in \`node -e\`, without reading a file, after turning on the compile cache as the launcher does (a no-op on Node 20); for the rollout commands, \`test/bench/promote-floor.ts\` in a fresh process: parse the stack file as a YAML document, edit the nodes a promote edits (two weights and the peak weight), validate the \`modelship:\` keys with \`parseFleetConfig\`, write the file, and synth a project whose stack file holds only the changed model (after the change) — modules loaded as the CLI loads them. The same floor serves rollback, release and retire, whose edits are no larger; release runs on a copy of the fleet where that model's candidate is retired, retire on one where it was just rolled back. Targets from issue 18.`,
+    "",
+    EXTRA_CA_CERTS
+      ? `Every child runs without the benchmark's own NODE_EXTRA_CA_CERTS (this machine's environment sets it, to ${EXTRA_CA_CERTS}). Node 20 opens and parses that bundle at every start, before any JavaScript runs (nodejs/node#40524; checked with strace: Node 20 opens it for \`node -e 0\`, Node 22.23 does not); none of these commands opens a TLS connection, and a machine without the variable never pays it. The row \`node -e 0\` with NODE_EXTRA_CA_CERTS shows what it adds to every command on a machine that sets it.`
+      : "The benchmark's environment sets no NODE_EXTRA_CA_CERTS (which Node 20 reads at every start when set: nodejs/node#40524).",
     ...(r.buildNote ? ["", `Note: ${r.buildNote}.`] : []),
     "",
     ...table(r.rows),

@@ -44,10 +44,20 @@ export function compileChild(name: string): string {
   return target;
 }
 
-/** The environment of a measured child: no ts-node or preloads inherited from the benchmark's own process. */
+/**
+ * The NODE_EXTRA_CA_CERTS of the benchmark's own environment, if it sets one (this machine's does).
+ * Node 20 opens and parses that file at every start, before any JavaScript runs (nodejs/node#40524;
+ * seen here with strace: node 20 opens it for `node -e 0`, node 22.23 does not), and none of the
+ * measured children opens a TLS connection. So they run without it, as on a machine that does not
+ * set it; the CLI section measures what it adds to `node -e 0` on each Node in the same run.
+ */
+export const EXTRA_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS || undefined;
+
+/** The environment of a measured child: no ts-node, preloads or extra CA bundle inherited from the benchmark's own process. */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
   delete env.NODE_OPTIONS;
+  if (!("NODE_EXTRA_CA_CERTS" in extra)) delete env.NODE_EXTRA_CA_CERTS;
   for (const k of Object.keys(env)) if (k.startsWith("TS_NODE_")) delete env[k];
   return env;
 }
