@@ -130,12 +130,29 @@ function problemsOf(error: z.ZodError, paths: ProblemPaths): { path: string; mes
 const PROTO_MESSAGE = `"__proto__" cannot be a key (JavaScript takes it for the object's prototype, so the value would be dropped)`;
 
 /** Paths of every `__proto__` key: the schema's maps would drop them silently, so they are refused first. */
-function protoKeys(v: unknown, at: PropertyKey[], depth = 0): PropertyKey[][] {
-  if (typeof v !== "object" || v === null || depth > 100) return [];
-  if (Array.isArray(v)) return v.flatMap((x, i) => protoKeys(x, [...at, i], depth + 1));
-  return Object.keys(v).flatMap((k) =>
-    k === "__proto__" ? [[...at, k]] : protoKeys((v as Record<string, unknown>)[k], [...at, k], depth + 1),
-  );
+function protoKeys(root: unknown): PropertyKey[][] {
+  // One path stack for the walk, copied only at a hit: a clean config allocates no paths.
+  const found: PropertyKey[][] = [];
+  const at: PropertyKey[] = [];
+  const visit = (v: unknown, depth: number): void => {
+    if (typeof v !== "object" || v === null || depth > 100) return;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        at.push(i);
+        visit(v[i], depth + 1);
+        at.pop();
+      }
+      return;
+    }
+    for (const k of Object.keys(v)) {
+      at.push(k);
+      if (k === "__proto__") found.push([...at]);
+      else visit((v as Record<string, unknown>)[k], depth + 1);
+      at.pop();
+    }
+  };
+  visit(root, 0);
+  return found;
 }
 
 // Configs parseFleetConfig returned: already checked, so a component handed one skips the schema.
@@ -159,7 +176,7 @@ export function parseFleetConfig(raw: Record<string, unknown>, stackFile: string
  * `paths` (argument paths) and reported as coming from `source` (e.g. `ModelServing "chat"`).
  */
 export function parseFleetWith(raw: Record<string, unknown>, o: { source: string; stack?: string; paths: ProblemPaths }): FleetConfig {
-  const proto = protoKeys(raw, []);
+  const proto = protoKeys(raw);
   if (proto.length > 0) throw new ConfigError(o.source, proto.map((p) => ({ path: o.paths.path(p), message: PROTO_MESSAGE })));
   const result = fleetSchemaFor(o.stack).safeParse(raw);
   if (!result.success) throw new ConfigError(o.source, problemsOf(result.error, o.paths));

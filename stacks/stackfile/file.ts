@@ -93,20 +93,37 @@ export const INPUT_LIMITS = { depth: 64, stringChars: 65_536 } as const;
  * strings past INPUT_LIMITS.stringChars, `.nan`/`.inf` (JSON, and so Pulumi, has no such number)
  * — each naming the file and the key path.
  */
-function checkValue(name: string, at: string, v: unknown, depth = 0): void {
-  const fail = (message: string) => {
-    throw new StackFileError(`${name}: ${at}: ${message}`);
+function checkValue(name: string, key: string, root: unknown): void {
+  // The path is a stack of segments, turned into text only for the error: a value that passes
+  // (every value, nearly always) costs no string.
+  const at: (string | number)[] = [];
+  const fail = (message: string): never => {
+    const segment = (p: string | number) => {
+      if (typeof p === "number") return `[${p}]`;
+      const k = escapeControl(p);
+      return `.${k.length > 80 ? `${k.slice(0, 79)}…` : k}`;
+    };
+    throw new StackFileError(`${name}: ${key}${at.map(segment).join("")}: ${message}`);
   };
-  if (depth > INPUT_LIMITS.depth) fail(`nested more than ${INPUT_LIMITS.depth} deep`);
-  if (typeof v === "string" && v.length > INPUT_LIMITS.stringChars) fail(`expected at most ${INPUT_LIMITS.stringChars} characters, got ${v.length}`);
-  if (typeof v === "number" && !Number.isFinite(v)) fail(`expected a finite number, got ${Number.isNaN(v) ? ".nan" : v > 0 ? ".inf" : "-.inf"}`);
-  if (Array.isArray(v)) v.forEach((x, i) => checkValue(name, `${at}[${i}]`, x, depth + 1));
-  else if (typeof v === "object" && v !== null) {
-    for (const [k, x] of Object.entries(v)) {
-      const key = escapeControl(k);
-      checkValue(name, `${at}.${key.length > 80 ? `${key.slice(0, 79)}…` : key}`, x, depth + 1);
+  const visit = (v: unknown, depth: number): void => {
+    if (depth > INPUT_LIMITS.depth) fail(`nested more than ${INPUT_LIMITS.depth} deep`);
+    if (typeof v === "string" && v.length > INPUT_LIMITS.stringChars) fail(`expected at most ${INPUT_LIMITS.stringChars} characters, got ${v.length}`);
+    if (typeof v === "number" && !Number.isFinite(v)) fail(`expected a finite number, got ${Number.isNaN(v) ? ".nan" : v > 0 ? ".inf" : "-.inf"}`);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        at.push(i);
+        visit(v[i], depth + 1);
+        at.pop();
+      }
+    } else if (typeof v === "object" && v !== null) {
+      for (const k of Object.keys(v)) {
+        at.push(k);
+        visit((v as Record<string, unknown>)[k], depth + 1);
+        at.pop();
+      }
     }
-  }
+  };
+  visit(root, 0);
 }
 
 /** The stacks that have a stack file in the project directory. */
@@ -128,15 +145,29 @@ export interface StackConfig {
 const isSecure = (v: unknown): v is { secure: string } =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { secure?: unknown }).secure === "string";
 
-/** Replaces every `secure:` value with the placeholder; reports whether there was any. */
+/** Whether a `secure:` value sits anywhere in `v`. */
+function holdsSecret(v: unknown): boolean {
+  if (isSecure(v)) return true;
+  if (Array.isArray(v)) return v.some(holdsSecret);
+  if (typeof v === "object" && v !== null) {
+    for (const k of Object.keys(v)) if (holdsSecret((v as Record<string, unknown>)[k])) return true;
+  }
+  return false;
+}
+
+/** Replaces every `secure:` value with the placeholder; reports whether there was any. A value without one is returned as it is, not copied. */
 function maskSecrets(v: unknown): { value: unknown; secret: boolean } {
+  return holdsSecret(v) ? masked(v) : { value: v, secret: false };
+}
+
+function masked(v: unknown): { value: unknown; secret: boolean } {
   if (isSecure(v)) return { value: SECRET_PLACEHOLDER, secret: true };
   if (Array.isArray(v)) {
-    const items = v.map(maskSecrets);
+    const items = v.map(masked);
     return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
   }
   if (typeof v === "object" && v !== null) {
-    const entries = Object.entries(v).map(([k, x]) => [k, maskSecrets(x)] as const);
+    const entries = Object.entries(v).map(([k, x]) => [k, masked(x)] as const);
     return { value: Object.fromEntries(entries.map(([k, x]) => [k, x.value])), secret: entries.some(([, x]) => x.secret) };
   }
   return { value: v, secret: false };
