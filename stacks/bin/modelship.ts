@@ -5,6 +5,7 @@
 // dependencies only when that command runs.
 import * as nodeModule from "module";
 import { main } from "../cli";
+import { deferZodLocales } from "./locales";
 import { loadTypeScriptOnDemand } from "./typescript";
 
 // Node >= 22.1 keeps V8's code for the modules a command loads (zod, yaml, ours) on disk and
@@ -13,6 +14,8 @@ import { loadTypeScriptOnDemand } from "./typescript";
 // move the cache and NODE_DISABLE_COMPILE_CACHE=1 turn it off; it never throws, it reports. Node 20
 // has no such API: there this is a no-op.
 (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+// zod's locales (some 50 modules no command uses) load only if something reads them: ./locales.
+deferZodLocales();
 loadTypeScriptOnDemand();
 main(process.argv.slice(2))
   .then((code) => process.exit(code))

@@ -118,6 +118,78 @@ process.on("exit", () => process.stderr.write("COMPILE_CACHE_CALLS " + JSON.stri
   });
 });
 
+describe("modelship CLI: zod's locales, loaded only when read", function () {
+  this.timeout(120_000);
+  const LOCALE = /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]([^\\/]+)$/;
+  const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: FIXTURE, encoding: "utf8", timeout: 110_000 });
+
+  it("status through the launcher loads zod without its locales (but English, which zod's messages use)", () => {
+    // Reports, at exit, the locale modules in the cache and whether zod itself was loaded.
+    const preload = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "modelship-locales-")), "preload.js");
+    const zod = /[\\/]zod[\\/]v4[\\/]classic[\\/]schemas\.cjs$/;
+    fs.writeFileSync(
+      preload,
+      `process.on("exit", () => {
+  const m = Object.keys(require.cache);
+  const locale = new RegExp(${JSON.stringify(LOCALE.source)});
+  const zod = new RegExp(${JSON.stringify(zod.source)});
+  process.stderr.write("LOADED " + JSON.stringify({ zod: m.some((f) => zod.test(f)), locales: m.filter((f) => locale.test(f)).map((f) => locale.exec(f)[1]) }) + "\\n");
+});
+`,
+    );
+    try {
+      const r = node(["-r", preload, path.join(ROOT, "stacks", "bin", "modelship.js"), "status", "--stack", "production", "--project-dir", FIXTURE]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /next promote:/);
+      const loaded = JSON.parse(/LOADED (.*)/.exec(r.stderr)![1]) as { zod: boolean; locales: string[] };
+      assert.equal(loaded.zod, true, "status validates with zod");
+      // index.cjs is the stand-in the launcher put in the cache; the real one would bring ~50 more.
+      assert.deepEqual(loaded.locales.filter((f) => f !== "en.cjs" && f !== "index.cjs"), []);
+    } finally {
+      fs.rmSync(path.dirname(preload), { recursive: true, force: true });
+    }
+  });
+
+  it("a program in the same process still reads every locale, by any route, on first use", () => {
+    const child = `
+const assert = require("assert");
+require(${JSON.stringify(path.join(ROOT, "stacks", "bin", "locales"))}).deferZodLocales();
+const z = require("zod");
+const cached = () => Object.keys(require.cache).filter((f) => ${LOCALE}.test(f) && !/[\\/](en|index)\\.cjs$/.test(f));
+assert.deepEqual(cached(), [], "no locale loaded with zod");
+// zod's own messages, as before: English.
+assert.match(z.string().safeParse(1).error.issues[0].message, /expected string, received number/);
+assert.equal("de" in z.locales, true);
+assert.ok(Object.keys(z.locales).includes("fr") && Object.keys(z.locales).includes("en"));
+assert.ok(cached().length > 40, "the locales load when read");
+z.config(z.locales.de());
+assert.match(z.string().safeParse(1).error.issues[0].message, /Ungültige Eingabe/);
+const direct = require("zod/v4/locales");
+assert.equal(direct.de, z.locales.de);
+assert.equal(require("zod/v4/core").locales.es, direct.es);
+process.stdout.write("ok");
+`;
+    const r = node(["-r", "ts-node/register/transpile-only", "-e", child]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "ok");
+  });
+
+  it("does nothing when zod's locales are already loaded", () => {
+    const child = `
+const assert = require("assert");
+const z = require("zod");
+const real = require("zod/v4/locales");
+require(${JSON.stringify(path.join(ROOT, "stacks", "bin", "locales"))}).deferZodLocales();
+assert.equal(require("zod/v4/locales"), real);
+assert.equal(require("zod").locales.de, real.de);
+process.stdout.write("ok");
+`;
+    const r = node(["-r", "ts-node/register/transpile-only", "-e", child]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "ok");
+  });
+});
+
 describe("modelship CLI: a failed Pulumi run, recognised without the SDK", () => {
   it("isPulumiRunError agrees with the SDK's RunError.isInstance", () => {
     const samples: unknown[] = [new pulumi.RunError("program failed"), new Error("x"), null, undefined, "text", { __pulumiRunError: true }, { __pulumiRunError: "true" }, { __pulumiRunError: 1 }];
