@@ -73,6 +73,37 @@ function measure(rusage: string, args: readonly string[], runs: number, timeoutM
   return { runs: out };
 }
 
+/** One child to measure: its arguments, the Node it runs on, and its label in the log. */
+interface Run {
+  args: readonly string[];
+  label: string;
+  node: NodeRun;
+}
+
+/**
+ * Each run once per round, `rounds` rounds: a command and its floor take turns, so a drift of
+ * the machine's speed over minutes (this VM's: 0.28 s and 0.36 s for the same `status` a few
+ * minutes apart) weighs on both alike instead of on whichever ran later. A run that fails is
+ * not run again (its runs so far, and why); the others go on.
+ */
+function roundRobin(rusage: string, items: readonly Run[], rounds: number, timeoutMs: number, log: (line: string) => void): Measured[] {
+  const out: Measured[] = items.map(() => ({ runs: [] }));
+  for (let r = 0; r < rounds; r++) {
+    items.forEach((item, i) => {
+      if (out[i].note) return;
+      const u = runOnce(rusage, item.args, timeoutMs, item.node);
+      if ("error" in u) {
+        log(`cli ${item.label}: ${u.error}`);
+        out[i].note = u.error;
+        return;
+      }
+      out[i].runs.push(u);
+      log(`cli ${item.label}: ${u.cpuS.toFixed(2)} s CPU, ${u.wallS.toFixed(2)} s wall, ${u.rssMb.toFixed(0)} MiB`);
+    });
+  }
+  return out;
+}
+
 export interface CliRow {
   command: string;
   models?: number;
@@ -124,7 +155,6 @@ export function cliBench(quick: boolean, log: (line: string) => void): CliResult
   // A size whose median takes longer than this is the last one measured for its command.
   const budgetS = quick ? 60 : 240;
   const timeoutMs = (quick ? 300 : 900) * 1000;
-  const m = (args: readonly string[], label: string, n = runs) => measure(rusage, args, n, timeoutMs, log, label);
 
   const fleets = new Map<number, { dir: string; config: Record<string, unknown> }>();
   const fleet = (n: number) => {
@@ -154,8 +184,7 @@ export function cliBench(quick: boolean, log: (line: string) => void): CliResult
   const statusArgs = (n: number) => [CLI, "status", "--stack", "bench", "--project-dir", fleet(n).dir];
   /** `--help`, `promote --help` and `status` at 1 and 300 models on one Node, each beside its floor. */
   const shortCommands = (node: NodeRun, label: string): CliRow[] => {
-    const on = (args: readonly string[], what: string, n = runs, env: Record<string, string> = {}) => measure(rusage, args, n, timeoutMs, log, `${label}${what}`, { ...node, env: { ...node.env, ...env } });
-    const nodeFloor = { name: "`node -e 0`", measured: on(["-e", "0"], "node -e 0", cheapRuns) };
+    const run = (args: readonly string[], what: string, env: Record<string, string> = {}): Run => ({ args, label: `${label}${what}`, node: { ...node, env: { ...node.env, ...env } } });
     // What status cannot do without: the libraries it parses and validates with and modelship's
     // config schema (built at load), loaded alone, without reading a file — with the compile
     // cache on where the launcher turns it on and zod's locales deferred as it defers them, so
@@ -163,19 +192,23 @@ export function cliBench(quick: boolean, log: (line: string) => void): CliResult
     const schema = path.join(DIST, "components", "config", "schema.js");
     const locales = path.join(DIST, "stacks", "bin", "locales.js");
     const loads = ['require("module").enableCompileCache?.()', `require(${JSON.stringify(locales)}).deferZodLocales()`, ...[require.resolve("yaml"), schema].map((f) => `require(${JSON.stringify(f)})`)].join(";");
-    const statusFloor = { name: "load yaml, zod and the config schema", measured: on(["-e", loads], "status floor", cheapRuns) };
+    // What this machine's environment adds to every start (see EXTRA_CA_CERTS): not modelship's.
+    const extraCa = EXTRA_CA_CERTS ? [run(["-e", "0"], "node -e 0 with NODE_EXTRA_CA_CERTS", { NODE_EXTRA_CA_CERTS: EXTRA_CA_CERTS })] : [];
+    const [nodeRuns, help, promoteHelp, ...extraCaRuns] = roundRobin(rusage, [run(["-e", "0"], "node -e 0"), run([CLI, "--help"], "--help"), run([CLI, "promote", "--help"], "promote --help"), ...extraCa], cheapRuns, timeoutMs, log);
+    const [statusFloorRuns, ...statusRuns] = roundRobin(rusage, [run(["-e", loads], "status floor"), ...statusSizes.map((n) => run(statusArgs(n), `status ${n}`))], cheapRuns, timeoutMs, log);
+    const nodeFloor = { name: "`node -e 0`", measured: nodeRuns };
+    const statusFloor = { name: "load yaml, zod and the config schema", measured: statusFloorRuns };
     return [
-      { command: "`--help`", measured: on([CLI, "--help"], "--help", cheapRuns), floor: nodeFloor, target: { text: "≤ 0.15 s", cpuS: 0.15 } },
-      { command: "`promote --help`", measured: on([CLI, "promote", "--help"], "promote --help", cheapRuns), floor: nodeFloor, target: { text: "≤ 0.15 s", cpuS: 0.15 } },
-      ...statusSizes.map((n) => ({
+      { command: "`--help`", measured: help, floor: nodeFloor, target: { text: "≤ 0.15 s", cpuS: 0.15 } },
+      { command: "`promote --help`", measured: promoteHelp, floor: nodeFloor, target: { text: "≤ 0.15 s", cpuS: 0.15 } },
+      ...statusSizes.map((n, i) => ({
         command: "`status`",
         models: n,
-        measured: on(statusArgs(n), `status ${n}`),
+        measured: statusRuns[i],
         floor: statusFloor,
         target: n === 1 ? { text: "≤ 0.3 s", cpuS: 0.3 } : { text: "≤ 1 s", cpuS: 1 },
       })),
-      // What this machine's environment adds to every start (see EXTRA_CA_CERTS): not modelship's.
-      ...(EXTRA_CA_CERTS ? [{ command: "`node -e 0` with NODE_EXTRA_CA_CERTS", measured: on(["-e", "0"], "node -e 0 with NODE_EXTRA_CA_CERTS", cheapRuns, { NODE_EXTRA_CA_CERTS: EXTRA_CA_CERTS }), floor: nodeFloor, target: { text: "— (this machine's environment)" } }] : []),
+      ...extraCaRuns.map((measured) => ({ command: "`node -e 0` with NODE_EXTRA_CA_CERTS", measured, floor: nodeFloor, target: { text: "— (this machine's environment)" } })),
     ];
   };
   const rows: CliRow[] = [];
@@ -194,8 +227,6 @@ export function cliBench(quick: boolean, log: (line: string) => void): CliResult
       const model = modelName(index);
       const one = oneModelProject(config, index);
       const copy = path.join(dir, "Pulumi.floor-written.yaml");
-      const floor = { name: "parse, edit, validate, write + render the model", measured: m([floorJs, path.join(dir, "Pulumi.bench.yaml"), copy, String(index), one], `promote floor ${n}`) };
-      fs.rmSync(one, { recursive: true, force: true });
       // promote and rollback start from the fleet as generated (the model mid-canary); release
       // from a copy where the model's candidate is retired, retire from one where it was rolled back.
       const release = ["--version", "1.2.0", "--image", `registry.example.com/${model}:1.2.0`, "--model-uri", `s3://models/${model}/1.2.0`];
@@ -205,9 +236,23 @@ export function cliBench(quick: boolean, log: (line: string) => void): CliResult
         { command: "release", dir: () => variant(n, config, index, "idle"), extra: release },
         { command: "retire", dir: () => variant(n, config, index, "rolled-back") },
       ];
-      for (const { command, dir: dirOf, extra = [] } of commands) {
-        const label = `${command} --dry-run ${n}`;
-        const measured: Measured = stopped[command] ? { runs: [], note: stopped[command] } : m([CLI, command, "--stack", "bench", "--model", model, ...extra, "--dry-run", "--project-dir", dirOf()], label);
+      const going = commands.filter((c) => !stopped[c.command]);
+      // The floor and the commands it serves take turns, round by round.
+      const [floorRuns, ...commandRuns] = roundRobin(
+        rusage,
+        [
+          { args: [floorJs, path.join(dir, "Pulumi.bench.yaml"), copy, String(index), one], label: `promote floor ${n}`, node: ownNode },
+          ...going.map(({ command, dir: dirOf, extra = [] }) => ({ args: [CLI, command, "--stack", "bench", "--model", model, ...extra, "--dry-run", "--project-dir", dirOf()], label: `${command} --dry-run ${n}`, node: ownNode })),
+        ],
+        runs,
+        timeoutMs,
+        log,
+      );
+      fs.rmSync(one, { recursive: true, force: true });
+      const floor = { name: "parse, edit, validate, write + render the model", measured: floorRuns };
+      for (const { command } of commands) {
+        const i = going.findIndex((c) => c.command === command);
+        const measured: Measured = i < 0 ? { runs: [], note: stopped[command] } : commandRuns[i];
         const cpu = medianOf(measured, "cpuS");
         if (!stopped[command] && (measured.note || (cpu !== undefined && cpu > budgetS))) stopped[command] = `not run: ${measured.note ? `it failed at ${n} models` : `${cpu!.toFixed(0)} s CPU at ${n} models`}`;
         rows.push({ command: `\`${command} --dry-run\``, models: n, measured, floor, target: { text: "≤ 1.5× floor", ratio: 1.5 } });
@@ -256,7 +301,7 @@ export function cliMarkdown(r: CliResult, quick: boolean): string[] {
   return [
     "## CLI response time",
     "",
-    `CPU seconds (user + system of the CLI's own process, from getrusage at its exit: \`test/bench/rusage.ts\`, preloaded with \`node -r\`; a parent can read no child's rusage in Node, and GNU time's 10 ms steps are too coarse for \`node -e 0\`) and wall seconds, median (min–max) of ${r.runs} runs (5 for \`--help\`), each a fresh \`node dist/stacks/bin/modelship.js\` after \`npm run build\`, as the published \`modelship\` runs. Fleets are generated (\`test/bench/fleet.ts\`): every model on the \`gateway-api\` router, mid-canary (green at 10 % of steps [10, 25, 50, 100]); the model a rollout command changes is the middle one; Pulumi.yaml \`main\` is the compiled program, \`dist/stacks/index.js\` (no ts-node anywhere). \`--dry-run\` renders the touched objects and writes nothing.`,
+    `CPU seconds (user + system of the CLI's own process, from getrusage at its exit: \`test/bench/rusage.ts\`, preloaded with \`node -r\`; a parent can read no child's rusage in Node, and GNU time's 10 ms steps are too coarse for \`node -e 0\`) and wall seconds, median (min–max) of ${r.runs} runs (5 for \`--help\` and \`status\`), each a fresh \`node dist/stacks/bin/modelship.js\` after \`npm run build\`, as the published \`modelship\` runs, taking turns with its floor (and the other commands that floor serves), run by run, so that a drift of this machine's speed over minutes weighs on both alike. Fleets are generated (\`test/bench/fleet.ts\`): every model on the \`gateway-api\` router, mid-canary (green at 10 % of steps [10, 25, 50, 100]); the model a rollout command changes is the middle one; Pulumi.yaml \`main\` is the compiled program, \`dist/stacks/index.js\` (no ts-node anywhere). \`--dry-run\` renders the touched objects and writes nothing.`,
     "",
     `Floors, measured in the same run: \`node -e 0\` (${s(medianOf(nodeFloor, "cpuS"), 3)} s CPU, ${s(medianOf(nodeFloor, "wallS"), 3)} s wall); for status, loading the modules it cannot do without (yaml, zod and \`dist/components/config/schema.js\`, which builds the zod schema) in \`node -e\`, without reading a file, after turning on the compile cache (a no-op on Node 20) and deferring zod's locales (\`dist/stacks/bin/locales.js\`) as the launcher does; for the rollout commands, \`test/bench/promote-floor.ts\` in a fresh process: parse the stack file as a YAML document, edit the nodes a promote edits (two weights and the peak weight), validate the \`modelship:\` keys with \`parseFleetConfig\`, write the file, and synth a project whose stack file holds only the changed model (after the change) — modules loaded as the CLI loads them. The same floor serves rollback, release and retire, whose edits are no larger; release runs on a copy of the fleet where that model's candidate is retired, retire on one where it was just rolled back. Targets from issue 18.`,
     "",
