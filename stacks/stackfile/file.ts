@@ -157,20 +157,15 @@ function holdsSecret(v: unknown): boolean {
 
 /** Replaces every `secure:` value with the placeholder; reports whether there was any. A value without one is returned as it is, not copied. */
 function maskSecrets(v: unknown): { value: unknown; secret: boolean } {
-  return holdsSecret(v) ? masked(v) : { value: v, secret: false };
+  return holdsSecret(v) ? { value: masked(v), secret: true } : { value: v, secret: false };
 }
 
-function masked(v: unknown): { value: unknown; secret: boolean } {
-  if (isSecure(v)) return { value: SECRET_PLACEHOLDER, secret: true };
-  if (Array.isArray(v)) {
-    const items = v.map(masked);
-    return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
-  }
-  if (typeof v === "object" && v !== null) {
-    const entries = Object.entries(v).map(([k, x]) => [k, masked(x)] as const);
-    return { value: Object.fromEntries(entries.map(([k, x]) => [k, x.value])), secret: entries.some(([, x]) => x.secret) };
-  }
-  return { value: v, secret: false };
+/** A copy of `v` with each `secure:` value replaced by the placeholder. */
+function masked(v: unknown): unknown {
+  if (isSecure(v)) return SECRET_PLACEHOLDER;
+  if (Array.isArray(v)) return v.map(masked);
+  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, masked(x)]));
+  return v;
 }
 
 /** How modelship writes stack files: the way people write them, so an edit changes only its lines. */
